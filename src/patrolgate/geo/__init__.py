@@ -1,0 +1,1 @@
+"""Geography: projections, areas (boroughs, wards, LSOAs, districts) and grids."""

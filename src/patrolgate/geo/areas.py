@@ -1,0 +1,167 @@
+"""Areas (boroughs, wards, LSOAs, districts) and fast assignment of points to them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from patrolgate.errors import InvalidInput
+from patrolgate.geo.projection import Projection
+
+
+class AreaLevel(StrEnum):
+    """The kinds of area PatrolGate knows."""
+
+    BOROUGH = "borough"
+    WARD = "ward"
+    LSOA = "lsoa"
+    DISTRICT = "district"
+
+
+@dataclass(frozen=True)
+class Area:
+    """One named area with its WGS84 boundary."""
+
+    code: str
+    level: AreaLevel
+    name: str
+    boundary: BaseGeometry
+    parent_code: str | None = None
+
+    def geojson_geometry(self) -> dict[str, Any]:
+        """The boundary as a GeoJSON geometry mapping."""
+        return dict(mapping(self.boundary))
+
+
+def read_geojson(path: Path) -> dict[str, Any]:
+    """Read a GeoJSON FeatureCollection, plain or gzipped, with a clear error when it is not one."""
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        document = json.loads(raw.decode("utf-8"))
+    except FileNotFoundError as error:
+        raise InvalidInput(f"{path}: no such file") from error
+    except (UnicodeDecodeError, json.JSONDecodeError, gzip.BadGzipFile, EOFError) as error:
+        raise InvalidInput(f"{path}: not a GeoJSON file ({error})") from error
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise InvalidInput(f"{path}: not a GeoJSON FeatureCollection")
+    return document
+
+
+def areas_from_geojson(
+    path: Path,
+    *,
+    level: AreaLevel,
+    code_field: str,
+    name_field: str,
+    parent_field: str | None = None,
+) -> list[Area]:
+    """Build areas from a FeatureCollection, naming the feature and field of any problem."""
+    document = read_geojson(path)
+    areas: list[Area] = []
+    seen: set[str] = set()
+    for number, feature in enumerate(document.get("features") or [], start=1):
+        properties = feature.get("properties") or {}
+        for required in (code_field, name_field):
+            if properties.get(required) in (None, ""):
+                raise InvalidInput(f"{path}: feature {number}: {required}: missing")
+        code = str(properties[code_field]).strip()
+        if code in seen:
+            raise InvalidInput(f"{path}: feature {number}: {code_field}: duplicate code {code}")
+        seen.add(code)
+        try:
+            boundary = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise InvalidInput(f"{path}: feature {number}: geometry: {error}") from error
+        if boundary.geom_type not in ("Polygon", "MultiPolygon"):
+            raise InvalidInput(
+                f"{path}: feature {number}: geometry: {boundary.geom_type} is not a polygon"
+            )
+        if not boundary.is_valid:
+            boundary = shapely.make_valid(boundary)
+        parent = properties.get(parent_field) if parent_field else None
+        areas.append(
+            Area(
+                code=code,
+                level=level,
+                name=str(properties[name_field]).strip(),
+                boundary=boundary,
+                parent_code=str(parent).strip() if parent not in (None, "") else None,
+            )
+        )
+    if not areas:
+        raise InvalidInput(f"{path}: the FeatureCollection has no features")
+    return areas
+
+
+class AreaIndex:
+    """Areas of one level in a projected CRS, with an STRtree for vectorised point lookup."""
+
+    def __init__(self, areas: Sequence[Area], projection: Projection) -> None:
+        self.areas = list(areas)
+        self.projection = projection
+        self.codes: NDArray[np.str_] = np.array([a.code for a in self.areas], dtype=object)
+        self.geometries = np.array(
+            [shapely.transform(a.boundary, self._project, interleaved=False) for a in self.areas],
+            dtype=object,
+        )
+        shapely.prepare(self.geometries)
+        self.tree = shapely.STRtree(self.geometries)
+
+    def _project(
+        self, lon: NDArray[np.float64], lat: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return self.projection.to_xy(lon, lat)
+
+    def assign(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.object_]:
+        """The code of the area containing each point (``None`` outside every area).
+
+        Points on a shared edge take the first area found. Unique points are looked up
+        once, since police data snaps many records onto the same anonymised points.
+        """
+        result = np.full(len(x), None, dtype=object)
+        finite = np.isfinite(x) & np.isfinite(y)
+        if not finite.any():
+            return result
+        pairs = np.column_stack([x[finite], y[finite]])
+        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
+        points = shapely.points(unique[:, 0], unique[:, 1])
+        point_index, area_index = self.tree.query(points, predicate="within")
+        found = np.full(len(unique), None, dtype=object)
+        # Reverse order so that, for a point on a shared edge, the first area wins.
+        found[point_index[::-1]] = self.codes[area_index[::-1]]
+        result[np.flatnonzero(finite)] = found[inverse.ravel()]
+        return result
+
+    def union(self, codes: Iterable[str] | None = None) -> BaseGeometry:
+        """The union of the named areas (all of them by default), projected."""
+        if codes is None:
+            return shapely.union_all(self.geometries)
+        wanted = set(codes)
+        chosen = [g for c, g in zip(self.codes, self.geometries, strict=True) if c in wanted]
+        missing = wanted - set(self.codes)
+        if missing:
+            raise InvalidInput(f"unknown area code(s): {', '.join(sorted(missing))}")
+        return shapely.union_all(chosen)
+
+    def by_name(self) -> dict[str, str]:
+        """Map of normalised area name to code."""
+        return {normalise_name(a.name): a.code for a in self.areas}
+
+
+def normalise_name(name: str) -> str:
+    """Compare area names without case, spacing or '&'/'and' differences."""
+    words = name.replace("&", " and ").lower().split()
+    return " ".join(words)

@@ -1,0 +1,6 @@
+"""Persistence: SQLAlchemy tables, repositories and Alembic migrations."""
+
+from patrolgate.store.database import Database, create_database
+from patrolgate.store.tables import Base
+
+__all__ = ["Base", "Database", "create_database"]
