@@ -1,0 +1,65 @@
+"""Sanitised, graded, area-level intelligence summaries: what may be stored, and what not."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from patrolgate.errors import InvalidInput
+from patrolgate.intelligence.grading import Grading
+
+MAX_TEXT = 2000
+
+# Identifiers of people or of sources that a sanitised, area-level summary never holds.
+# Names cannot be recognised reliably by pattern; the form and the analyst's duty cover them.
+_IDENTIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("an e-mail address", re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
+    ("a telephone number", re.compile(r"(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,10}\b")),
+    ("a date of birth", re.compile(r"\b(?:dob|d\.o\.b\.?|date of birth|born)\b", re.I)),
+    ("a National Insurance number", re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{6}\s?[A-D]\b")),
+    ("a vehicle registration", re.compile(r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b")),
+    ("a PNC or CRO reference", re.compile(r"\b(?:pnc|cro)\b", re.I)),
+    ("a source reference", re.compile(r"\b(?:chis|informant|source ref)\b", re.I)),
+    ("a person's nickname", re.compile(r"\b(?:aka|a\.k\.a\.?|known as)\b", re.I)),
+)
+
+
+def sanitisation_problems(text: str) -> list[str]:
+    """What in ``text`` identifies a person or a source (empty when sanitised)."""
+    return [what for what, pattern in _IDENTIFIERS if pattern.search(text)]
+
+
+@dataclass(frozen=True)
+class IntelligenceSummary:
+    """One summary: areas, validity, grading and sanitised text; validated on creation."""
+
+    area_codes: tuple[str, ...]
+    valid_from: datetime
+    valid_to: datetime
+    grading: Grading
+    text: str
+
+    def __post_init__(self) -> None:
+        if not self.area_codes:
+            raise InvalidInput("an intelligence summary needs at least one area code")
+        if self.valid_from.tzinfo is None or self.valid_to.tzinfo is None:
+            raise InvalidInput("validity times need a time zone")
+        if self.valid_to <= self.valid_from:
+            raise InvalidInput("--to must be after --from")
+        text = self.text.strip()
+        if not text:
+            raise InvalidInput("the summary text is empty")
+        if len(text) > MAX_TEXT:
+            raise InvalidInput(f"the summary text is over {MAX_TEXT} characters; summarise")
+        problems = sanitisation_problems(text)
+        if problems:
+            raise InvalidInput(
+                "the summary is not sanitised: it appears to hold "
+                + ", ".join(problems)
+                + "; store area-level summaries only, never identities"
+            )
+
+    def valid_during(self, start: datetime, end: datetime) -> bool:
+        """Whether the summary's validity overlaps ``[start, end)``."""
+        return self.valid_from < end and self.valid_to > start
