@@ -16,12 +16,12 @@ MAX_TEXT = 2000
 _IDENTIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("an e-mail address", re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
     ("a telephone number", re.compile(r"(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,10}\b")),
-    ("a date of birth", re.compile(r"\b(?:dob|d\.o\.b\.?|date of birth|born)\b", re.I)),
+    ("a date of birth", re.compile(r"\b(?:dob|d\.o\.b|date of birth)\b", re.I)),
     ("a National Insurance number", re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{6}\s?[A-D]\b")),
     ("a vehicle registration", re.compile(r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b")),
     ("a PNC or CRO reference", re.compile(r"\b(?:pnc|cro)\b", re.I)),
     ("a source reference", re.compile(r"\b(?:chis|informant|source ref)\b", re.I)),
-    ("a person's nickname", re.compile(r"\b(?:aka|a\.k\.a\.?|known as)\b", re.I)),
+    ("a person's nickname", re.compile(r"\b(?:aka|a\.k\.a)\b", re.I)),
 )
 
 

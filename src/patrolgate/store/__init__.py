@@ -4,3 +4,4 @@ from patrolgate.store.database import Database, create_database
 from patrolgate.store.tables import Base
 
 __all__ = ["Base", "Database", "create_database"]
+from patrolgate.store import workflow_tables as workflow_tables  # completes Base.metadata

@@ -1,0 +1,159 @@
+"""Appending to and reading the audit chain; appends serialise on the single head row."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from patrolgate.audit import EntryHeader, StoredEntry, canonical, jsonable, payload_digest
+from patrolgate.store.workflow_tables import AuditEntryRow, AuditHeadRow, AuditPayloadRow
+
+
+def append_entry(
+    session: Session,
+    *,
+    recorded_at: datetime,
+    actor: str | None,
+    action: str,
+    payload: Mapping[str, Any],
+    deployment_id: str | None = None,
+    subject: str | None = None,
+    reason: str | None = None,
+) -> int:
+    """Append one entry in the session's transaction; returns its sequence number.
+
+    The head row is updated first: on PostgreSQL that row lock, on SQLite the write lock,
+    serialises appenders, so two transactions never chain onto the same head.
+    """
+    seq, previous = session.execute(
+        update(AuditHeadRow)
+        .where(AuditHeadRow.id == 1)
+        .values(seq=AuditHeadRow.seq + 1)
+        .returning(AuditHeadRow.seq, AuditHeadRow.hash)
+        .execution_options(synchronize_session=False)
+    ).one()
+    body = jsonable(payload)
+    header = EntryHeader(
+        recorded_at=recorded_at,
+        actor=actor,
+        action=action,
+        deployment_id=deployment_id,
+        subject=subject,
+        reason=reason,
+        payload_digest=payload_digest(body),
+        previous_hash=previous,
+    )
+    own = header.hash()
+    session.add(
+        AuditEntryRow(
+            seq=seq,
+            recorded_at=recorded_at,
+            actor=actor,
+            action=action,
+            deployment_id=deployment_id,
+            subject=subject,
+            reason=reason,
+            payload_digest=header.payload_digest,
+            previous_hash=previous,
+            hash=own,
+        )
+    )
+    session.flush()
+    session.add(AuditPayloadRow(seq=seq, body=canonical(body).decode("utf-8")))
+    session.execute(
+        update(AuditHeadRow)
+        .where(AuditHeadRow.id == 1)
+        .values(hash=own)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return int(seq)
+
+
+def _stored(entry: AuditEntryRow, payload: AuditPayloadRow | None) -> StoredEntry:
+    header = EntryHeader(
+        recorded_at=entry.recorded_at,
+        actor=entry.actor,
+        action=entry.action,
+        deployment_id=entry.deployment_id,
+        subject=entry.subject,
+        reason=entry.reason,
+        payload_digest=entry.payload_digest,
+        previous_hash=entry.previous_hash,
+    )
+    body = None
+    if payload is not None and payload.body is not None:
+        try:
+            body = json.loads(payload.body)
+        except json.JSONDecodeError:
+            body = {"unreadable": payload.body}
+    return StoredEntry(
+        seq=entry.seq,
+        header=header,
+        hash=entry.hash,
+        payload=body,
+        redacted_by=payload.redacted_by if payload is not None else None,
+    )
+
+
+def load_entries(
+    session: Session, *, deployment_id: str | None = None, after_seq: int = 0
+) -> list[StoredEntry]:
+    """Entries in stored order, all of them or one deployment's."""
+    query = (
+        select(AuditEntryRow, AuditPayloadRow)
+        .outerjoin(AuditPayloadRow, AuditPayloadRow.seq == AuditEntryRow.seq)
+        .where(AuditEntryRow.seq > after_seq)
+        .order_by(AuditEntryRow.seq)
+    )
+    if deployment_id is not None:
+        query = query.where(AuditEntryRow.deployment_id == deployment_id)
+    return [_stored(entry, payload) for entry, payload in session.execute(query).all()]
+
+
+def load_head(session: Session) -> tuple[int, str]:
+    """The recorded head: last sequence number and hash."""
+    seq, hash_ = session.execute(select(AuditHeadRow.seq, AuditHeadRow.hash)).one()
+    return int(seq), str(hash_)
+
+
+def redact_payloads(session: Session, seqs: Iterable[int], redaction_seq: int) -> int:
+    """Drop the payloads of ``seqs`` (their digests stay chained); returns how many."""
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return 0
+    result = session.execute(
+        update(AuditPayloadRow)
+        .where(AuditPayloadRow.seq.in_(wanted), AuditPayloadRow.redacted_by.is_(None))
+        .values(body=None, redacted_by=redaction_seq)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def entry_seqs(
+    session: Session, *, subjects: Iterable[str] = (), deployment_id: str | None = None
+) -> list[int]:
+    """Entries about ``subjects`` or one deployment whose payload is not yet redacted."""
+    query = (
+        select(AuditEntryRow.seq)
+        .join(AuditPayloadRow, AuditPayloadRow.seq == AuditEntryRow.seq)
+        .where(AuditPayloadRow.redacted_by.is_(None))
+    )
+    wanted = list(subjects)
+    if wanted and deployment_id is not None:
+        query = query.where(
+            (AuditEntryRow.subject.in_(wanted)) | (AuditEntryRow.deployment_id == deployment_id)
+        )
+    elif wanted:
+        query = query.where(AuditEntryRow.subject.in_(wanted))
+    elif deployment_id is not None:
+        query = query.where(AuditEntryRow.deployment_id == deployment_id)
+    else:
+        return []
+    return [int(s) for s in session.scalars(query).all()]

@@ -1,0 +1,171 @@
+"""Tables of the deployment workflow: users, intelligence, deployments and the audit trail.
+
+Users are system users (role, rank, borough), never subjects. ``audit_entries`` is
+append-only: database triggers (migration 0002) refuse UPDATE and DELETE on it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from patrolgate.store.column_types import UTCDateTime
+from patrolgate.store.tables import Base
+
+
+class UserRow(Base):
+    """A user of the system, by login name."""
+
+    __tablename__ = "users"
+
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    rank: Mapped[str] = mapped_column(String(40))
+    borough_code: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IntelligenceRow(Base):
+    """A graded, sanitised, area-level intelligence summary."""
+
+    __tablename__ = "intelligence"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    area_codes: Mapped[list[str]] = mapped_column(JSON)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[datetime] = mapped_column(UTCDateTime())
+    source_evaluation: Mapped[int] = mapped_column(Integer)
+    assessment: Mapped[str] = mapped_column(String(1))
+    handling: Mapped[str] = mapped_column(String(1))
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(ForeignKey("users.login"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeploymentRow(Base):
+    """A proposed, authorised or past deployment; ``version`` guards concurrent changes."""
+
+    __tablename__ = "deployments"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    profile_name: Mapped[str] = mapped_column(String(60))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    trigger: Mapped[str] = mapped_column(String(40))
+    area_codes: Mapped[list[str]] = mapped_column(JSON)
+    borough_codes: Mapped[list[str]] = mapped_column(JSON)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    area_km2: Mapped[float] = mapped_column(Float)
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    requested_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    proposer: Mapped[str] = mapped_column(ForeignKey("users.login"))
+    rationale: Mapped[dict[str, Any]] = mapped_column(JSON)
+    forecast_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    impact_assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    impact_assessed_by: Mapped[str | None] = mapped_column(String(64))
+    impact_assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    authorised_by: Mapped[str | None] = mapped_column(String(64))
+    authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    conditions: Mapped[str | None] = mapped_column(Text)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    ratification_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ratified_by: Mapped[str | None] = mapped_column(String(64))
+    ratified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+    end_note: Mapped[str | None] = mapped_column(Text)
+    debrief: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    debriefed_by: Mapped[str | None] = mapped_column(String(64))
+    debriefed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declared form
+
+
+class DeploymentIntelligenceRow(Base):
+    """Which intelligence summaries a deployment relies on."""
+
+    __tablename__ = "deployment_intelligence"
+
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), primary_key=True)
+    intelligence_id: Mapped[str] = mapped_column(ForeignKey("intelligence.id"), primary_key=True)
+
+
+class ConsultationRow(Base):
+    """One consultation on a deployment (borough commander, community officer)."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    consultee: Mapped[str] = mapped_column(ForeignKey("users.login"))
+    role: Mapped[str] = mapped_column(String(32))
+    borough_code: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))
+    notes: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExtensionRow(Base):
+    """One extension of a deployment's end."""
+
+    __tablename__ = "extensions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    previous_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    new_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    extended_by: Mapped[str] = mapped_column(ForeignKey("users.login"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntryRow(Base):
+    """One audit entry; its hash covers the header and the digest of its payload."""
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(60))
+    deployment_id: Mapped[str | None] = mapped_column(String(20))
+    subject: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(Text)
+    payload_digest: Mapped[str] = mapped_column(String(64))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (Index("ix_audit_entries_deployment", "deployment_id"),)
+
+
+class AuditPayloadRow(Base):
+    """An entry's payload, kept apart so retention can redact it; the digest stays chained."""
+
+    __tablename__ = "audit_payloads"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("audit_entries.seq"), primary_key=True)
+    body: Mapped[str | None] = mapped_column(Text)
+    redacted_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class AuditHeadRow(Base):
+    """The single row holding the chain head; updating it serialises appends."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,42 @@
+"""The deployment authorisation workflow: lifecycle, rules, urgent path, sweeper, retention.
+
+Start with :class:`Workflow`: ``Workflow.from_settings(database, settings)``, then one method
+per action, each taking the acting user's login first.
+"""
+
+from patrolgate.workflow.actors import Actor
+from patrolgate.workflow.areas import AreaSelection
+from patrolgate.workflow.context import ForecastSnapshot, WorkflowContext
+from patrolgate.workflow.documents import Debrief, ImpactAssessment, Rationale, read_document
+from patrolgate.workflow.errors import (
+    Conflict,
+    InvalidTransition,
+    NotAuthorised,
+    NotFound,
+    PolicyViolation,
+    WorkflowError,
+)
+from patrolgate.workflow.lifecycle import EndReason, State
+from patrolgate.workflow.service import Workflow
+from patrolgate.workflow.timeparse import parse_time
+
+__all__ = [
+    "Actor",
+    "AreaSelection",
+    "Conflict",
+    "Debrief",
+    "EndReason",
+    "ForecastSnapshot",
+    "ImpactAssessment",
+    "InvalidTransition",
+    "NotAuthorised",
+    "NotFound",
+    "PolicyViolation",
+    "Rationale",
+    "State",
+    "Workflow",
+    "WorkflowContext",
+    "WorkflowError",
+    "parse_time",
+    "read_document",
+]

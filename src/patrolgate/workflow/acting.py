@@ -1,0 +1,233 @@
+"""How every deployment action runs: one transaction, clock first, rules, write, audit.
+
+The deployment row is written (with its version check) before the audit head is locked,
+and each transaction touches one deployment, so concurrent actions cannot deadlock; the
+loser of a race gets :class:`Conflict` and nothing is written. A refusal is recorded in
+the audit trail in a transaction of its own, then raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from patrolgate.policy import PolicyProfile, Role, Trigger
+from patrolgate.store.audit_repository import append_entry
+from patrolgate.store.deployment_repository import (
+    area_names,
+    consultations,
+    extensions,
+    linked_intelligence,
+)
+from patrolgate.store.workflow_tables import DeploymentRow
+from patrolgate.workflow.actors import Actor, load_actor
+from patrolgate.workflow.context import WorkflowContext
+from patrolgate.workflow.errors import (
+    Conflict,
+    InvalidTransition,
+    NotAuthorised,
+    NotFound,
+    PolicyViolation,
+    WorkflowError,
+)
+from patrolgate.workflow.lifecycle import ALLOWED_FROM, ClockEvent, State, clock_events
+from patrolgate.workflow.rules import ConsultationFact, DeploymentFacts, IntelFact
+
+
+@dataclass
+class Outcome:
+    """What an action did, for its audit entry."""
+
+    action: str
+    reason: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    extra_entries: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
+
+
+Action = Callable[[Session, Actor, DeploymentRow, PolicyProfile, datetime], Outcome]
+
+
+def snapshot(row: DeploymentRow) -> dict[str, Any]:
+    """The parts of a deployment an audit entry shows before and after."""
+    return {
+        "state": row.state,
+        "end_reason": row.end_reason,
+        "start": row.start,
+        "end": row.end,
+        "version": row.version,
+    }
+
+
+def profile_of(row: DeploymentRow) -> PolicyProfile:
+    """The profile frozen into the deployment when it was proposed."""
+    return PolicyProfile.model_validate(row.profile)
+
+
+def facts_of(session: Session, row: DeploymentRow) -> DeploymentFacts:
+    """Everything the rules need to know about a deployment."""
+    intel = linked_intelligence(session, row.id)
+    rationale = row.rationale or {}
+    impact = row.impact_assessment or {}
+    return DeploymentFacts(
+        proposer=row.proposer,
+        trigger=Trigger(row.trigger),
+        start=row.start,
+        end=row.end,
+        borough_codes=tuple(row.borough_codes),
+        borough_names=area_names(session, row.borough_codes),
+        intelligence=tuple(
+            IntelFact(i.id, i.source_evaluation, i.assessment, i.valid_from, i.valid_to, i.author)
+            for i in intel
+        ),
+        consultations=tuple(
+            ConsultationFact(c.consultee, Role(c.role), c.borough_code)
+            for c in consultations(session, row.id)
+        ),
+        impact_assessed=row.impact_assessment is not None,
+        public_notice_before=bool(
+            impact.get("public_notice_before") or impact.get("public_notice_not_practicable")
+        ),
+        investigators=tuple((rationale.get("investigation") or {}).get("officers") or ()),
+        extensions=len(extensions(session, row.id)),
+        authorised_by=row.authorised_by,
+        ratified_by=row.ratified_by,
+    )
+
+
+def require_state(profile: PolicyProfile, row: DeploymentRow, action: str) -> None:
+    """Refuse an action the lifecycle does not allow from the current state."""
+    allowed = ALLOWED_FROM[action]
+    if State(row.state) not in allowed:
+        now_words = row.state + (f" ({row.end_reason})" if row.end_reason else "")
+        raise InvalidTransition(
+            profile.refusal(
+                f"deployment {row.id} is {now_words}; {action} needs it "
+                + " or ".join(s.value for s in allowed)
+            )
+        )
+
+
+def apply_clock(row: DeploymentRow, now: datetime) -> list[ClockEvent]:
+    """Make the transitions the clock has made; returns them for the audit trail."""
+    events = clock_events(row, now)
+    for event in events:
+        row.state = event.state.value
+        if event.end_reason is not None:
+            row.end_reason = event.end_reason.value
+            row.ended_at = event.effective_at
+    return events
+
+
+def audit_clock(
+    session: Session, row: DeploymentRow, events: list[ClockEvent], now: datetime
+) -> None:
+    """One audit entry per clock transition, stating when it took effect."""
+    for event in events:
+        append_entry(
+            session,
+            recorded_at=now,
+            actor=None,
+            action=event.action,
+            deployment_id=row.id,
+            reason="the clock: "
+            + ("start reached" if event.action.endswith("activated") else "end reached"),
+            payload={"effective_at": event.effective_at, "state": event.state.value},
+        )
+
+
+def record_refusal(
+    context: WorkflowContext,
+    *,
+    actor: str | None,
+    attempted: str,
+    error: WorkflowError,
+    deployment_id: str | None = None,
+    subject: str | None = None,
+) -> None:
+    """Put a refusal on the record, in its own transaction."""
+    with context.database.transaction() as session:
+        append_entry(
+            session,
+            recorded_at=context.now(),
+            actor=actor,
+            action="refused",
+            deployment_id=deployment_id,
+            subject=subject,
+            reason=str(error),
+            payload={"attempted": attempted, "refusal": type(error).__name__},
+        )
+
+
+def act(
+    context: WorkflowContext,
+    actor_login: str | None,
+    deployment_id: str,
+    attempted: str,
+    action: Action,
+    *,
+    expected_version: int | None = None,
+) -> int:
+    """Run ``action`` on a deployment in one transaction; returns the new version."""
+    try:
+        with context.database.transaction() as session:
+            actor = load_actor(session, actor_login)
+            row = session.get(DeploymentRow, deployment_id)
+            if row is None:
+                raise NotFound(f"no deployment {deployment_id!r}")
+            if expected_version is not None and row.version != expected_version:
+                raise Conflict(
+                    f"deployment {deployment_id} changed (version {row.version}, you saw "
+                    f"{expected_version}); nothing was written: look again"
+                )
+            now = context.now()
+            earlier = apply_clock(row, now)
+            before = snapshot(row)
+            outcome = action(session, actor, row, profile_of(row), now)
+            after = snapshot(row)
+            later = apply_clock(row, now)
+            row.updated_at = now
+            session.flush()  # the version check: a concurrent change raises StaleDataError
+            audit_clock(session, row, earlier, now)
+            append_entry(
+                session,
+                recorded_at=now,
+                actor=actor.login,
+                action=outcome.action,
+                deployment_id=row.id,
+                reason=outcome.reason,
+                payload={"before": before, "after": after, **outcome.details},
+            )
+            for name, reason, payload in outcome.extra_entries:
+                append_entry(
+                    session,
+                    recorded_at=now,
+                    actor=actor.login,
+                    action=name,
+                    deployment_id=row.id,
+                    reason=reason,
+                    payload=payload,
+                )
+            audit_clock(session, row, later, now)
+            return row.version
+    except StaleDataError as error:
+        raise Conflict(
+            f"deployment {deployment_id} was changed by someone else at the same moment; "
+            "nothing was written: look again"
+        ) from error
+    except REFUSALS as error:
+        record_refusal(
+            context,
+            actor=actor_login,
+            attempted=attempted,
+            error=error,
+            deployment_id=deployment_id,
+        )
+        raise
+
+
+REFUSALS = (InvalidTransition, NotAuthorised, PolicyViolation)

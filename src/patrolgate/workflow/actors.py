@@ -1,0 +1,60 @@
+"""Actors: users of the system with a role, a rank and perhaps a borough; never its subjects."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from patrolgate.policy import Rank, Role
+from patrolgate.store.workflow_tables import UserRow
+from patrolgate.workflow.errors import NotAuthorised, NotFound
+
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts."""
+
+    login: str
+    role: Role
+    rank: Rank
+    borough_code: str | None = None
+
+    def describe(self) -> str:
+        """E.g. ``tactical commander, superintendent``."""
+        return f"{self.role.words}, {self.rank.words}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        """JSON-ready form."""
+        return {
+            "login": self.login,
+            "role": self.role.value,
+            "rank": self.rank.value,
+            "borough_code": self.borough_code,
+        }
+
+
+def actor_of(row: UserRow) -> Actor:
+    """The actor a user row describes."""
+    return Actor(row.login, Role(row.role), Rank(row.rank), row.borough_code)
+
+
+def load_actor(session: Session, login: str | None) -> Actor:
+    """The active user ``login``; refuses anonymous action."""
+    if not login:
+        raise NotAuthorised("say who is acting (--as USER)")
+    row = session.get(UserRow, login)
+    if row is None:
+        raise NotFound(f"no user {login!r}")
+    if not row.active:
+        raise NotAuthorised(f"user {login!r} is deactivated")
+    return actor_of(row)
+
+
+def user_count(session: Session) -> int:
+    """How many users exist."""
+    return int(session.scalar(select(func.count()).select_from(UserRow)) or 0)

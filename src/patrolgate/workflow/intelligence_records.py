@@ -1,0 +1,150 @@
+"""Storing and reading intelligence summaries; every read of handling code C is audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from patrolgate.intelligence import Grading, Handling, IntelligenceSummary
+from patrolgate.policy import Role
+from patrolgate.store.audit_repository import append_entry
+from patrolgate.store.deployment_repository import new_id
+from patrolgate.store.workflow_tables import IntelligenceRow
+from patrolgate.workflow.acting import record_refusal
+from patrolgate.workflow.actors import Actor, load_actor
+from patrolgate.workflow.areas import select_codes
+from patrolgate.workflow.context import WorkflowContext
+from patrolgate.workflow.errors import NotAuthorised, NotFound
+
+AUTHORS = (Role.ANALYST, Role.PROPOSER)
+#: Who may read the text of handling-code-C summaries (oversight sees aggregates only).
+CONDITIONAL_READERS = (
+    Role.ANALYST,
+    Role.PROPOSER,
+    Role.BOROUGH_COMMANDER,
+    Role.TACTICAL_COMMANDER,
+    Role.STRATEGIC_COMMANDER,
+)
+
+
+def grading_of(row: IntelligenceRow) -> Grading:
+    """The 3x5x2 grading of a stored summary."""
+    return Grading.of(row.source_evaluation, row.assessment, row.handling)
+
+
+def describe(row: IntelligenceRow, *, with_text: bool) -> dict[str, Any]:
+    """JSON-ready form; the text only when asked (and allowed)."""
+    record: dict[str, Any] = {
+        "id": row.id,
+        "area_codes": row.area_codes,
+        "valid_from": row.valid_from,
+        "valid_to": row.valid_to,
+        "grading": grading_of(row).code,
+        "author": row.author,
+        "redacted": row.redacted_at is not None,
+    }
+    if with_text:
+        record["text"] = row.text
+    return record
+
+
+def add_intelligence(
+    context: WorkflowContext,
+    actor_login: str | None,
+    summary: IntelligenceSummary,
+) -> str:
+    """Store a sanitised, graded summary by an analyst or proposer; returns its id."""
+    try:
+        with context.database.transaction() as session:
+            actor = load_actor(session, actor_login)
+            if actor.role not in AUTHORS:
+                raise NotAuthorised(
+                    f"intelligence summaries are added by an analyst or proposer "
+                    f"(you are a {actor.describe()})"
+                )
+            select_codes(session, list(summary.area_codes))
+            now = context.now()
+            intel_id = new_id("int")
+            row = IntelligenceRow(
+                id=intel_id,
+                area_codes=list(summary.area_codes),
+                valid_from=summary.valid_from,
+                valid_to=summary.valid_to,
+                source_evaluation=int(summary.grading.source),
+                assessment=summary.grading.assessment.value,
+                handling=summary.grading.handling.value,
+                text=summary.text.strip(),
+                author=actor.login,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            append_entry(
+                session,
+                recorded_at=now,
+                actor=actor.login,
+                action="intelligence.added",
+                subject=f"intelligence:{intel_id}",
+                payload=describe(row, with_text=True),
+            )
+            return intel_id
+    except NotAuthorised as error:
+        record_refusal(context, actor=actor_login, attempted="intel add", error=error)
+        raise
+
+
+def read_intelligence(
+    context: WorkflowContext, actor_login: str | None, intel_id: str
+) -> dict[str, Any]:
+    """A summary with its text; a read of handling code C is put on the record first."""
+    try:
+        with context.database.transaction() as session:
+            actor = load_actor(session, actor_login)
+            row = session.get(IntelligenceRow, intel_id)
+            if row is None:
+                raise NotFound(f"no intelligence summary {intel_id!r}")
+            if row.handling == Handling.CONDITIONS.value:
+                _check_conditional_reader(actor)
+                append_entry(
+                    session,
+                    recorded_at=context.now(),
+                    actor=actor.login,
+                    action="intelligence.read",
+                    subject=f"intelligence:{intel_id}",
+                    reason="handling code C: every read is recorded",
+                    payload={"intelligence": intel_id},
+                )
+            return describe(row, with_text=True)
+    except NotAuthorised as error:
+        record_refusal(
+            context,
+            actor=actor_login,
+            attempted="intel show",
+            error=error,
+            subject=f"intelligence:{intel_id}",
+        )
+        raise
+
+
+def _check_conditional_reader(actor: Actor) -> None:
+    if actor.role not in CONDITIONAL_READERS:
+        raise NotAuthorised(
+            f"handling code C intelligence is shared with conditions; a {actor.describe()} "
+            "may not read its text"
+        )
+
+
+def list_intelligence(
+    context: WorkflowContext, actor_login: str | None, *, valid_at: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Summaries without their text (read one to see it)."""
+    with context.database.sessions() as session:
+        load_actor(session, actor_login)
+        query = select(IntelligenceRow).order_by(IntelligenceRow.created_at, IntelligenceRow.id)
+        if valid_at is not None:
+            query = query.where(
+                IntelligenceRow.valid_from <= valid_at, IntelligenceRow.valid_to > valid_at
+            )
+        return [describe(r, with_text=False) for r in session.scalars(query)]

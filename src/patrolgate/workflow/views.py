@@ -1,0 +1,142 @@
+"""What a deployment looks like to a reader: effective state (per the clock) and timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from patrolgate.audit import jsonable
+from patrolgate.store.audit_repository import load_entries
+from patrolgate.store.deployment_repository import (
+    area_names,
+    consultations,
+    deployment_ids,
+    extensions,
+    linked_intelligence,
+)
+from patrolgate.store.workflow_tables import DeploymentRow
+from patrolgate.workflow.actors import load_actor
+from patrolgate.workflow.context import WorkflowContext
+from patrolgate.workflow.errors import NotFound
+from patrolgate.workflow.intelligence_records import grading_of
+from patrolgate.workflow.lifecycle import State, clock_events, effective_state
+
+
+def _summary(context: WorkflowContext, row: DeploymentRow, names: dict[str, str]) -> dict[str, Any]:
+    now = context.now()
+    events = clock_events(row, now)
+    state = effective_state(row, now)
+    end_reason = row.end_reason
+    if events and events[-1].end_reason is not None:
+        end_reason = events[-1].end_reason.value
+    return {
+        "id": row.id,
+        "profile": row.profile_name,
+        "state": state.value,
+        "end_reason": end_reason,
+        "trigger": row.trigger,
+        "area_codes": row.area_codes,
+        "boroughs": [f"{names.get(b, b)} ({b})" for b in row.borough_codes],
+        "area_km2": row.area_km2,
+        "start": row.start,
+        "end": row.end,
+        "start_local": context.local(row.start),
+        "end_local": context.local(row.end),
+        "proposer": row.proposer,
+        "authorised_by": row.authorised_by,
+        "urgent": row.urgent,
+        "ratification_due": row.ratification_due,
+        "ratified_by": row.ratified_by,
+        "escalated": row.escalated,
+        "version": row.version,
+        "unrecorded_clock_transitions": [e.action for e in events],
+    }
+
+
+def show_deployment(
+    context: WorkflowContext, actor_login: str | None, deployment_id: str
+) -> dict[str, Any]:
+    """State, documents, consultations, extensions and the audit timeline of one deployment."""
+    with context.database.sessions() as session:
+        load_actor(session, actor_login)
+        row = session.get(DeploymentRow, deployment_id)
+        if row is None:
+            raise NotFound(f"no deployment {deployment_id!r}")
+        names = area_names(session, row.borough_codes)
+        view = _summary(context, row, names)
+        view.update(_details(session, context, row))
+        return jsonable(view)  # type: ignore[no-any-return]
+
+
+def _details(session: Session, context: WorkflowContext, row: DeploymentRow) -> dict[str, Any]:
+    timeline = []
+    last_refusal = None
+    for entry in load_entries(session, deployment_id=row.id):
+        h = entry.header
+        item = {
+            "seq": entry.seq,
+            "at": h.recorded_at,
+            "at_local": context.local(h.recorded_at),
+            "actor": h.actor,
+            "action": h.action,
+            "reason": h.reason,
+        }
+        if entry.payload and "effective_at" in entry.payload:
+            item["effective_at"] = entry.payload["effective_at"]
+        timeline.append(item)
+        if h.action == "refused":
+            last_refusal = h.reason
+    return {
+        "conditions": row.conditions,
+        "rationale": row.rationale,
+        "impact_assessment": row.impact_assessment,
+        "forecast_snapshot": row.forecast_snapshot,
+        "debrief": row.debrief,
+        "end_note": row.end_note,
+        "intelligence": [
+            {"id": i.id, "grading": grading_of(i).code, "area_codes": i.area_codes}
+            for i in linked_intelligence(session, row.id)
+        ],
+        "consultations": [
+            {
+                "consultee": c.consultee,
+                "role": c.role,
+                "borough_code": c.borough_code,
+                "outcome": c.outcome,
+                "notes": c.notes,
+                "at": c.recorded_at,
+            }
+            for c in consultations(session, row.id)
+        ],
+        "extensions": [
+            {
+                "step": e.step + 1,
+                "from": e.previous_end,
+                "to": e.new_end,
+                "by": e.extended_by,
+                "reason": e.reason,
+            }
+            for e in extensions(session, row.id)
+        ],
+        "last_refusal": last_refusal,
+        "timeline": timeline,
+    }
+
+
+def list_deployments(
+    context: WorkflowContext, actor_login: str | None, *, state: State | str | None = None
+) -> list[dict[str, Any]]:
+    """Deployments, newest first, filtered by their effective state."""
+    wanted = State(state) if state is not None else None
+    with context.database.sessions() as session:
+        load_actor(session, actor_login)
+        result = []
+        for deployment_id in deployment_ids(session):
+            row = session.get(DeploymentRow, deployment_id)
+            if row is None:
+                continue
+            summary = _summary(context, row, area_names(session, row.borough_codes))
+            if wanted is None or summary["state"] == wanted.value:
+                result.append(jsonable(summary))
+        return result
