@@ -119,6 +119,7 @@ class AreaIndex:
         )
         shapely.prepare(self.geometries)
         self.tree = shapely.STRtree(self.geometries)
+        self._memo: dict[complex, str | None] = {}
 
     def _project(
         self, lon: NDArray[np.float64], lat: NDArray[np.float64]
@@ -128,20 +129,26 @@ class AreaIndex:
     def assign(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.object_]:
         """The code of the area containing each point (``None`` outside every area).
 
-        Points on a shared edge take the first area found. Unique points are looked up
-        once, since police data snaps many records onto the same anonymised points.
+        Points on a shared edge take the first area found. Each distinct point is looked
+        up once and remembered, since police data snaps many records onto the same
+        anonymised points, file after file.
         """
         result = np.full(len(x), None, dtype=object)
         finite = np.isfinite(x) & np.isfinite(y)
         if not finite.any():
             return result
-        pairs = np.column_stack([x[finite], y[finite]])
-        unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-        points = shapely.points(unique[:, 0], unique[:, 1])
-        point_index, area_index = self.tree.query(points, predicate="within")
-        found = np.full(len(unique), None, dtype=object)
-        # Reverse order so that, for a point on a shared edge, the first area wins.
-        found[point_index[::-1]] = self.codes[area_index[::-1]]
+        keys = x[finite] + 1j * y[finite]
+        unique, inverse = np.unique(keys, return_inverse=True)
+        found = np.array([self._memo.get(k) for k in unique.tolist()], dtype=object)
+        unknown = np.flatnonzero(np.array([k not in self._memo for k in unique.tolist()]))
+        if unknown.size:
+            points = shapely.points(unique.real[unknown], unique.imag[unknown])
+            point_index, area_index = self.tree.query(points, predicate="within")
+            codes = np.full(unknown.size, None, dtype=object)
+            # Reverse order so that, for a point on a shared edge, the first area wins.
+            codes[point_index[::-1]] = self.codes[area_index[::-1]]
+            found[unknown] = codes
+            self._memo.update(zip(unique[unknown].tolist(), codes.tolist(), strict=True))
         result[np.flatnonzero(finite)] = found[inverse.ravel()]
         return result
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from patrolgate.store.column_types import UTCDateTime
+from patrolgate.store.column_types import EpochSeconds, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -65,12 +65,17 @@ class ImportRun(Base):
     rows_stored: Mapped[int] = mapped_column(Integer)
     rows_duplicate: Mapped[int] = mapped_column(Integer)
     rows_rejected: Mapped[int] = mapped_column(Integer)
+    crs: Mapped[str | None] = mapped_column(String(32))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class EventRow(Base):
-    """One recorded event, of any source, at area level; nothing about any person."""
+    """One recorded event, of any source, at area level; nothing about any person.
+
+    ``x`` and ``y`` are metres in the study CRS (that of the areas, or of the import run).
+    An event is located to a point when ``x`` is set, else to its borough when that is set.
+    """
 
     __tablename__ = "events"
 
@@ -79,27 +84,23 @@ class EventRow(Base):
     category: Mapped[str] = mapped_column(String(40))
     source_category: Mapped[str] = mapped_column(String(200))
     victim_reported: Mapped[bool] = mapped_column(Boolean)
-    t_start: Mapped[datetime] = mapped_column(UTCDateTime())
-    t_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    t_start: Mapped[datetime] = mapped_column(EpochSeconds())
+    t_end: Mapped[datetime] = mapped_column(EpochSeconds())
     local_year: Mapped[int] = mapped_column(Integer)
     local_month: Mapped[int] = mapped_column(Integer)
-    location_precision: Mapped[str] = mapped_column(String(16))
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     x: Mapped[float | None] = mapped_column(Float)
     y: Mapped[float | None] = mapped_column(Float)
-    crs: Mapped[str | None] = mapped_column(String(32))
     borough_code: Mapped[str | None] = mapped_column(String(32))
     ward_code: Mapped[str | None] = mapped_column(String(32))
     lsoa_code: Mapped[str | None] = mapped_column(String(32))
     district_code: Mapped[str | None] = mapped_column(String(32))
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
 
-    __table_args__ = (
-        Index("ix_events_category_time", "category", "t_start"),
-        Index("ix_events_year_category", "local_year", "category"),
-        Index("ix_events_borough", "borough_code"),
-    )
+    # One secondary index only: every index slows the million-row bulk loads, and
+    # summaries scan the table quickly enough.
+    __table_args__ = (Index("ix_events_category_time", "category", "t_start"),)
 
 
 class CrimeCountRow(Base):

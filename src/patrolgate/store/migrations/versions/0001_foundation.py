@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:24:00.924864
+Create Date: 2026-11-22 03:39:10
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from patrolgate.store.column_types import UTCDateTime
+from patrolgate.store.column_types import EpochSeconds, UTCDateTime
 
 revision = "0001"
 down_revision = None
@@ -19,7 +19,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "areas",
         sa.Column("code", sa.String(length=32), nullable=False),
@@ -63,8 +62,9 @@ def upgrade() -> None:
         sa.Column("rows_stored", sa.Integer(), nullable=False),
         sa.Column("rows_duplicate", sa.Integer(), nullable=False),
         sa.Column("rows_rejected", sa.Integer(), nullable=False),
-        sa.Column("started_at", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("crs", sa.String(length=32), nullable=True),
+        sa.Column("started_at", UTCDateTime(), nullable=False),
+        sa.Column("finished_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_runs")),
     )
     op.create_index(
@@ -77,36 +77,31 @@ def upgrade() -> None:
         sa.Column("category", sa.String(length=40), nullable=False),
         sa.Column("source_category", sa.String(length=200), nullable=False),
         sa.Column("victim_reported", sa.Boolean(), nullable=False),
-        sa.Column("t_start", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("t_end", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("t_start", EpochSeconds(), nullable=False),
+        sa.Column("t_end", EpochSeconds(), nullable=False),
         sa.Column("local_year", sa.Integer(), nullable=False),
         sa.Column("local_month", sa.Integer(), nullable=False),
-        sa.Column("location_precision", sa.String(length=16), nullable=False),
         sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("x", sa.Float(), nullable=True),
         sa.Column("y", sa.Float(), nullable=True),
-        sa.Column("crs", sa.String(length=32), nullable=True),
         sa.Column("borough_code", sa.String(length=32), nullable=True),
         sa.Column("ward_code", sa.String(length=32), nullable=True),
         sa.Column("lsoa_code", sa.String(length=32), nullable=True),
         sa.Column("district_code", sa.String(length=32), nullable=True),
         sa.Column("import_run_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["import_run_id"], ["import_runs.id"], name=op.f("fk_events_import_run_id_import_runs")
+            ["import_run_id"],
+            ["import_runs.id"],
+            name=op.f("fk_events_import_run_id_import_runs"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
-    op.create_index("ix_events_borough", "events", ["borough_code"], unique=False)
     op.create_index("ix_events_category_time", "events", ["category", "t_start"], unique=False)
-    op.create_index("ix_events_year_category", "events", ["local_year", "category"], unique=False)
 
 
 def downgrade() -> None:
-
-    op.drop_index("ix_events_year_category", table_name="events")
     op.drop_index("ix_events_category_time", table_name="events")
-    op.drop_index("ix_events_borough", table_name="events")
     op.drop_table("events")
     op.drop_index(op.f("ix_import_runs_file_sha256"), table_name="import_runs")
     op.drop_table("import_runs")

@@ -1,0 +1,197 @@
+"""``patrolgate import ...``: data.police.uk, MPS homicides and any city's CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from patrolgate.cli.context import (
+    OutputFormat,
+    console,
+    error_console,
+    open_database,
+    print_json,
+    settings_of,
+)
+from patrolgate.errors import InvalidInput
+from patrolgate.events.crime_counts import parse_crime_counts
+from patrolgate.events.generic_csv import CsvLayout, parse_generic_csv
+from patrolgate.events.homicides import parse_homicides
+from patrolgate.events.police_uk import parse_police_uk
+from patrolgate.events.records import ParsedSource
+from patrolgate.geo.areas import normalise_name
+from patrolgate.ingest import AreaAssigner, ImportReport, store_parsed_file
+from patrolgate.store import Database
+from patrolgate.store.area_repository import load_areas
+from patrolgate.store.crime_count_store import insert_counts
+
+import_app = typer.Typer(
+    help="Import event data (each file in one transaction).", no_args_is_help=True
+)
+
+Strict = Annotated[
+    bool, typer.Option("--strict", help="Store nothing from a file with any bad row.")
+]
+Format = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``import`` group."""
+    app.add_typer(import_app, name="import")
+
+
+def _report(reports: list[ImportReport], output: OutputFormat) -> None:
+    for report in reports:
+        for problem in sorted(report.rejected, key=lambda e: e.row):
+            error_console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+    if output is OutputFormat.JSON:
+        print_json([r.as_dict() for r in reports])
+        return
+    for report in reports:
+        console.print(
+            f"{report.path}: {report.rows_read} rows read, {report.stored} stored, "
+            f"{report.duplicates} already stored, {len(report.rejected)} rejected",
+            highlight=False,
+        )
+
+
+def _import_files(
+    database: Database, paths: list[Path], parse: object, strict: bool
+) -> list[ImportReport]:
+    assigner = AreaAssigner(database)
+    reports: list[ImportReport] = []
+    with Progress(console=error_console, transient=True) as progress:
+        task = progress.add_task("importing", total=len(paths))
+        for path in paths:
+            progress.update(task, description=f"importing {path.name}")
+            parsed: ParsedSource = parse(path)  # type: ignore[operator]
+            reports.append(store_parsed_file(database, parsed, assigner, strict=strict))
+            progress.advance(task)
+    return reports
+
+
+@import_app.command("police-uk")
+def import_police_uk(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Street-level or stop-and-search CSVs (.csv or .csv.gz).")
+    ],
+    strict: Strict = False,
+    output: Format = OutputFormat.TABLE,
+) -> None:
+    """Import data.police.uk street-level crime and stop-and-search files, any force."""
+    settings = settings_of(ctx)
+    with open_database(settings) as database:
+        _report(_import_files(database, paths, parse_police_uk, strict), output)
+
+
+@import_app.command("homicides")
+def import_homicides(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="MPS 'Homicide victims' CSV (either vintage).")],
+    strict: Strict = False,
+    output: Format = OutputFormat.TABLE,
+) -> None:
+    """Import the MPS homicide victims dataset: one event per victim, located to the borough."""
+    settings = settings_of(ctx)
+    with open_database(settings) as database:
+        codes = {normalise_name(a.name): a.code for a in load_areas(database, "borough")}
+        _report(
+            _import_files(database, [path], lambda p: parse_homicides(p, codes), strict), output
+        )
+
+
+@import_app.command("csv")
+def import_csv(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A CSV of events with time and coordinates.")],
+    time: Annotated[str, typer.Option("--time", help="Column holding the date and time.")],
+    lat: Annotated[str, typer.Option("--lat", help="Column holding the latitude (WGS84).")],
+    lon: Annotated[str, typer.Option("--lon", help="Column holding the longitude (WGS84).")],
+    category: Annotated[
+        str | None, typer.Option("--category", help="Column holding the category.")
+    ] = None,
+    category_value: Annotated[
+        str | None, typer.Option("--category-value", help="One category for every row.")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="Column holding a unique id.")
+    ] = None,
+    delimiter: Annotated[str, typer.Option("--delimiter", help="Field separator.")] = ",",
+    decimal: Annotated[str, typer.Option("--decimal", help="Decimal mark: . or ,")] = ".",
+    time_format: Annotated[
+        str | None, typer.Option("--time-format", help="strptime format; ISO 8601 when not given.")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="Zone of times without an offset.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Source name (default: file stem).")
+    ] = None,
+    strict: Strict = False,
+    output: Format = OutputFormat.TABLE,
+) -> None:
+    """Import any city's open data from a CSV with a time, a latitude and a longitude column."""
+    settings = settings_of(ctx)
+    stem = path.name.split(".")[0]
+    layout = CsvLayout(
+        time=time,
+        lat=lat,
+        lon=lon,
+        category=category,
+        category_value=category_value,
+        id=id_column,
+        delimiter=delimiter.encode().decode("unicode_escape") if delimiter == "\\t" else delimiter,
+        decimal=decimal,
+        time_format=time_format,
+        timezone=timezone or settings.timezone,
+        source=f"csv:{source or stem}",
+    )
+    layout.validate()
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file")
+    with open_database(settings) as database:
+        _report(
+            _import_files(database, [path], lambda p: parse_generic_csv(p, layout), strict), output
+        )
+
+
+@import_app.command("mps-counts")
+def import_mps_counts(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path], typer.Argument(help="MPS borough-level or LSOA-level crime CSVs.")
+    ],
+    output: Format = OutputFormat.TABLE,
+) -> None:
+    """Import MPS recorded-crime aggregates (published counts, not events)."""
+    settings = settings_of(ctx)
+    results = []
+    with open_database(settings) as database:
+        for path in paths:
+            parsed = parse_crime_counts(path)
+            for problem in parsed.rejected:
+                error_console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+            with database.transaction() as session:
+                stored = insert_counts(session, parsed.source, parsed.counts)
+            results.append(
+                {
+                    "file": str(path),
+                    "source": parsed.source,
+                    "counts_read": len(parsed.counts),
+                    "stored": stored,
+                    "rejected": len(parsed.rejected),
+                }
+            )
+    if output is OutputFormat.JSON:
+        print_json(results)
+        return
+    for result in results:
+        console.print(
+            f"{result['file']}: {result['counts_read']} counts read, {result['stored']} stored, "
+            f"{result['rejected']} rejected",
+            highlight=False,
+        )

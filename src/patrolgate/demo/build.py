@@ -1,0 +1,162 @@
+"""Building the demo database from the shipped data, importing each file at most once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import func, select
+
+from patrolgate.errors import InvalidInput
+from patrolgate.events.crime_counts import parse_crime_counts
+from patrolgate.events.generic_csv import CsvLayout, parse_generic_csv
+from patrolgate.events.homicides import parse_homicides
+from patrolgate.events.police_uk import parse_police_uk
+from patrolgate.events.records import ParsedSource
+from patrolgate.events.source_file import file_sha256
+from patrolgate.geo.areas import AreaLevel, areas_from_geojson, normalise_name
+from patrolgate.ingest import AreaAssigner, store_parsed_file
+from patrolgate.settings import Settings
+from patrolgate.store import Database
+from patrolgate.store.area_repository import crs_for_areas, load_areas, save_areas
+from patrolgate.store.crime_count_store import insert_counts
+from patrolgate.store.event_queries import EventFilter, GroupBy, date_range, summarise
+from patrolgate.store.tables import AreaRow, CrimeCountRow, ImportRun
+
+BOUNDARIES = (
+    ("london_boroughs.geojson.gz", AreaLevel.BOROUGH, "gss_code", "name", None),
+    ("london_wards_2014.geojson.gz", AreaLevel.WARD, "GSS_CODE", "NAME", "LB_GSS_CD"),
+    ("london_lsoa_2011.geojson.gz", AreaLevel.LSOA, "LSOA11CD", "LSOA11NM", "LAD11CD"),
+)
+ROBBERY_WEAPONS = CsvLayout(
+    time="month",
+    lat="latitude",
+    lon="longitude",
+    category="crime_type",
+    time_format="%Y-%m",
+    timezone="Europe/London",
+    source="police-uk-api",
+)
+
+
+@dataclass
+class DemoSummary:
+    """What the demo database holds."""
+
+    areas: dict[str, int]
+    events_total: int
+    first_day: date | None
+    last_day: date | None
+    by_category_year: dict[str, dict[int, int]] = field(default_factory=dict)
+    years: list[int] = field(default_factory=list)
+    imported_files: int = 0
+
+
+def _already_imported(database: Database, path: Path) -> bool:
+    digest = file_sha256(path)
+    with database.sessions() as session:
+        return (
+            session.scalar(select(ImportRun.id).where(ImportRun.file_sha256 == digest).limit(1))
+            is not None
+        )
+
+
+def build_demo(database: Database, settings: Settings, *, console: Console) -> DemoSummary:
+    """Import the shipped London data (skipping what is already there) and summarise it."""
+    data = settings.demo_data
+    if not (data / "london-boundaries").is_dir():
+        raise InvalidInput(f"{data}: the shipped demo data is not there (set PATROLGATE_DEMO_DATA)")
+    _import_boundaries(database, data / "london-boundaries", console)
+    borough_codes = {normalise_name(a.name): a.code for a in load_areas(database, "borough")}
+    police = data / "police-uk"
+    jobs: list[tuple[Path, Callable[[Path], ParsedSource]]] = [
+        (
+            data / "mps-homicide" / "mps_homicide_victims_2003-01_2023-12.csv.gz",
+            lambda p: parse_homicides(p, borough_codes),
+        ),
+    ]
+    for folder in (
+        "city-of-london-street",
+        "metropolitan-street-burglary",
+        "metropolitan-stop-and-search",
+    ):
+        jobs += [(p, parse_police_uk) for p in sorted((police / folder).glob("*.csv.gz"))]
+    jobs += [
+        (p, lambda q: parse_generic_csv(q, ROBBERY_WEAPONS))
+        for p in sorted((data / "london-robbery-weapons").glob("*.csv.gz"))
+    ]
+    assigner = AreaAssigner(database)
+    imported = 0
+    for path, parse in jobs:
+        if _already_imported(database, path):
+            continue
+        report = store_parsed_file(database, parse(path), assigner)
+        imported += 1
+        console.print(
+            f"imported {path.name}: {report.stored:,} events"
+            + (f", {len(report.rejected)} rows rejected" if report.rejected else ""),
+            highlight=False,
+        )
+    _import_counts(database, data / "mps-recorded-crime", console)
+    return _summary(database, imported)
+
+
+def _import_boundaries(database: Database, folder: Path, console: Console) -> None:
+    for file_name, level, code_field, name_field, parent_field in BOUNDARIES:
+        with database.sessions() as session:
+            present = session.scalar(
+                select(func.count()).select_from(AreaRow).where(AreaRow.level == level.value)
+            )
+        if present:
+            continue
+        areas = areas_from_geojson(
+            folder / file_name,
+            level=level,
+            code_field=code_field,
+            name_field=name_field,
+            parent_field=parent_field,
+        )
+        with database.transaction() as session:
+            save_areas(session, areas, crs_for_areas(areas))
+        console.print(f"imported {len(areas)} {level.value} boundaries", highlight=False)
+
+
+def _import_counts(database: Database, folder: Path, console: Console) -> None:
+    with database.sessions() as session:
+        sources = set(session.scalars(select(CrimeCountRow.source).distinct()).all())
+    for path in sorted(folder.glob("*.csv.gz")):
+        parsed = parse_crime_counts(path)
+        if parsed.source in sources and parsed.source != "mps-borough-monthly":
+            continue
+        with database.transaction() as session:
+            stored = insert_counts(session, parsed.source, parsed.counts)
+        if stored:
+            console.print(f"imported {path.name}: {stored:,} published counts", highlight=False)
+
+
+def _summary(database: Database, imported: int) -> DemoSummary:
+    everything = EventFilter()
+    groups = summarise(database, [GroupBy.CATEGORY, GroupBy.YEAR], everything)
+    by_category_year: dict[str, dict[int, int]] = defaultdict(dict)
+    for group in groups:
+        by_category_year[group["category"]][group["year"]] = group["count"]
+    first, last = date_range(database, everything)
+    with database.sessions() as session:
+        areas = dict(
+            session.execute(select(AreaRow.level, func.count()).group_by(AreaRow.level))
+            .tuples()
+            .all()
+        )
+    return DemoSummary(
+        areas={k: int(v) for k, v in areas.items()},
+        events_total=sum(g["count"] for g in groups),
+        first_day=first.date() if first else None,
+        last_day=last.date() if last else None,
+        by_category_year=dict(by_category_year),
+        years=sorted({g["year"] for g in groups}),
+        imported_files=imported,
+    )

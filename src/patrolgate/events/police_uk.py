@@ -1,0 +1,216 @@
+"""data.police.uk files: street-level crime and stop and search, plain or gzipped, any force."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from patrolgate.errors import InvalidInput
+from patrolgate.events.column_batches import column_batches
+from patrolgate.events.local_time import epoch_seconds, local_year_month, month_interval
+from patrolgate.events.records import (
+    CHUNK_ROWS,
+    ContentIds,
+    EventChunk,
+    ParsedSource,
+    RowError,
+    parse_floats,
+    take,
+)
+from patrolgate.events.source_file import CsvStream, open_csv
+from patrolgate.events.taxonomy import Category, normalise_category
+
+STREET_COLUMNS = ("Crime ID", "Month", "Longitude", "Latitude", "LSOA code", "Crime type")
+STOP_SEARCH_COLUMNS = ("Type", "Date", "Latitude", "Longitude", "Legislation")
+POLICE_UK_TIMEZONE = "Europe/London"
+
+
+def parse_police_uk(path: Path, chunk_rows: int = CHUNK_ROWS) -> ParsedSource:
+    """Parse a street-level or stop-and-search file, choosing by its header."""
+    try:
+        stream = open_csv(path, required=STREET_COLUMNS, what="data.police.uk street-level")
+    except InvalidInput as street_error:
+        if "missing column" not in str(street_error):
+            raise
+        try:
+            stream = open_csv(path, required=STOP_SEARCH_COLUMNS, what="data.police.uk")
+        except InvalidInput as error:
+            if "missing column" not in str(error):
+                raise
+            raise InvalidInput(
+                f"{path}: not a data.police.uk street-level or stop-and-search file "
+                f"(street-level files have {', '.join(STREET_COLUMNS)}; stop-and-search files "
+                f"have {', '.join(STOP_SEARCH_COLUMNS)})"
+            ) from None
+        source = ParsedSource("police-uk", path, stream.sha256, iter(()))
+        source.chunks = _stop_search_chunks(stream, source.rejected, chunk_rows)
+    else:
+        source = ParsedSource("police-uk", path, stream.sha256, iter(()))
+        source.chunks = _street_chunks(stream, source.rejected, chunk_rows)
+    source.rows_read = lambda: stream.rows_read
+    return source
+
+
+def _month_key(text: str) -> tuple[int, int] | None:
+    parts = text.strip().split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    year, month = int(parts[0]), int(parts[1])
+    if not (1900 <= year <= 2200 and 1 <= month <= 12):
+        return None
+    return year, month
+
+
+def _coordinates(
+    path: Path, numbers: list[int], lon_texts: list[str], lat_texts: list[str]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], dict[int, RowError]]:
+    lon, lon_errors = parse_floats(path, 0, "Longitude", lon_texts, -180, 180)
+    lat, lat_errors = parse_floats(path, 0, "Latitude", lat_texts, -90, 90)
+    errors: dict[int, RowError] = {}
+    for i, problem in {**lat_errors, **lon_errors}.items():
+        errors[i] = RowError(path, numbers[i], problem.field, problem.reason)
+    half = np.isnan(lon) != np.isnan(lat)
+    for i in np.flatnonzero(half).tolist():
+        missing = "Longitude" if np.isnan(lon[i]) else "Latitude"
+        errors.setdefault(
+            i, RowError(path, numbers[i], missing, "missing while the other coordinate is given")
+        )
+    return lon, lat, errors
+
+
+def _keep(size: int, problems: dict[int, RowError], rejected: list[RowError]) -> NDArray[np.bool_]:
+    keep = np.ones(size, dtype=bool)
+    for i in sorted(problems):
+        keep[i] = False
+        rejected.append(problems[i])
+    return keep
+
+
+def _street_chunks(stream: CsvStream, rejected: list[RowError], size: int) -> Iterator[EventChunk]:
+    path = stream.path
+    i_id, i_month = stream.column("Crime ID"), stream.column("Month")
+    i_lon, i_lat = stream.column("Longitude"), stream.column("Latitude")
+    i_lsoa, i_type = stream.column("LSOA code"), stream.column("Crime type")
+    ids = ContentIds("police-uk-street")
+    months: dict[str, tuple[int, int, int, int] | None] = {}
+    categories: dict[str, str] = {}
+    for batch in column_batches(stream, size):
+        rejected.extend(batch.errors)
+        if not len(batch):
+            continue
+        columns, numbers = batch.columns, batch.numbers
+        lon, lat, problems = _coordinates(path, numbers, columns[i_lon], columns[i_lat])
+        month_texts = columns[i_month]
+        distinct_months = set(month_texts)
+        for text in distinct_months - months.keys():
+            key = _month_key(text)
+            if key is None:
+                months[text] = None
+            else:
+                start, end = month_interval(key[0], key[1], POLICE_UK_TIMEZONE)
+                months[text] = (epoch_seconds(start), epoch_seconds(end), key[0], key[1])
+        types = [t.strip() for t in columns[i_type]]
+        if None in {months[t] for t in distinct_months} or "" in set(types):
+            for i, (text, kind) in enumerate(zip(month_texts, types, strict=True)):
+                if months[text] is None:
+                    problems.setdefault(
+                        i, RowError(path, numbers[i], "Month", f"{text!r} is not YYYY-MM")
+                    )
+                elif not kind:
+                    problems.setdefault(i, RowError(path, numbers[i], "Crime type", "missing"))
+        keep = _keep(len(batch), problems, rejected)
+        everything = bool(keep.all())
+        kept_types = types if everything else take(types, keep)
+        for kind in set(kept_types) - categories.keys():
+            categories[kind] = normalise_category(kind).value
+        timing = np.array(
+            [months[t] for t in (month_texts if everything else take(month_texts, keep))],
+            dtype=np.int64,
+        ).reshape(-1, 4)
+        crime_ids = columns[i_id] if everything else take(columns[i_id], keep)
+        if all(crime_ids):
+            event_ids = [c.strip() for c in crime_ids]
+        else:
+            kept = np.flatnonzero(keep).tolist()
+            event_ids = [
+                c.strip() or ids("\x1f".join(column[k] for column in columns))
+                for c, k in zip(crime_ids, kept, strict=True)
+            ]
+        lsoa = columns[i_lsoa] if everything else take(columns[i_lsoa], keep)
+        yield EventChunk(
+            source="police-uk-street",
+            ids=event_ids,
+            category=[categories[k] for k in kept_types],
+            source_category=kept_types,
+            t_start=timing[:, 0],
+            t_end=timing[:, 1],
+            local_year=timing[:, 2],
+            local_month=timing[:, 3],
+            lon=lon[keep],
+            lat=lat[keep],
+            borough_code=[None] * len(kept_types),
+            lsoa_code=[c.strip() or None for c in lsoa],
+        )
+
+
+def _stop_search_chunks(
+    stream: CsvStream, rejected: list[RowError], size: int
+) -> Iterator[EventChunk]:
+    path = stream.path
+    i_date, i_leg = stream.column("Date"), stream.column("Legislation")
+    i_lon, i_lat = stream.column("Longitude"), stream.column("Latitude")
+    ids = ContentIds("police-uk-stop-search")
+    instants: dict[str, int | None] = {}
+    for batch in column_batches(stream, size):
+        rejected.extend(batch.errors)
+        if not len(batch):
+            continue
+        columns, numbers = batch.columns, batch.numbers
+        lon, lat, problems = _coordinates(path, numbers, columns[i_lon], columns[i_lat])
+        dates = columns[i_date]
+        for text in set(dates) - instants.keys():
+            instants[text] = _instant(text)
+        if None in {instants[t] for t in set(dates)}:
+            for i, text in enumerate(dates):
+                if instants[text] is None:
+                    problems.setdefault(
+                        i,
+                        RowError(
+                            path, numbers[i], "Date", f"{text!r} is not an ISO time with UTC offset"
+                        ),
+                    )
+        keep = _keep(len(batch), problems, rejected)
+        kept = np.flatnonzero(keep).tolist()
+        start = np.array([instants[dates[k]] for k in kept], dtype=np.int64)
+        year, month = local_year_month(start, POLICE_UK_TIMEZONE)
+        legislation = [
+            columns[i_leg][k].strip() or "stop and search (no legislation given)" for k in kept
+        ]
+        yield EventChunk(
+            source="police-uk-stop-search",
+            ids=[ids("\x1f".join(column[k] for column in columns)) for k in kept],
+            category=[Category.STOP_AND_SEARCH.value] * len(kept),
+            source_category=legislation,
+            t_start=start,
+            t_end=start + 60,
+            local_year=year,
+            local_month=month,
+            lon=lon[keep],
+            lat=lat[keep],
+            borough_code=[None] * len(kept),
+            lsoa_code=[None] * len(kept),
+        )
+
+
+def _instant(text: str) -> int | None:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return epoch_seconds(moment)
