@@ -1,0 +1,57 @@
+"""Models by name, for the command line and the web interface, and the default model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from patrolgate.forecast._base import Forecaster, ForecastError
+from patrolgate.forecast.ensemble import Ensemble
+from patrolgate.forecast.kde import RetrospectiveKDE
+from patrolgate.forecast.naive import NaiveCounts
+from patrolgate.forecast.prospective import ProspectiveHotspot
+from patrolgate.forecast.seasonal import Seasonal
+from patrolgate.forecast.sepp import SEPP
+
+#: Model factories by registry name; each accepts its hyperparameters as keywords.
+MODELS: dict[str, Callable[..., Forecaster]] = {
+    "naive": NaiveCounts,
+    "kde": RetrospectiveKDE,
+    "prospective": ProspectiveHotspot,
+    "sepp": SEPP,
+    "seasonal": Seasonal,
+    "ensemble": Ensemble,
+}
+
+#: The model used when none is named: the winner of the held-out Chicago backtest
+#: (see docs/forecasting.md), not the most sophisticated one.
+DEFAULT_MODEL = "sepp"
+
+#: Models that read the local clock take the force's time zone.
+_ZONED = frozenset({"seasonal", "ensemble"})
+
+
+def make_model(name: str, *, timezone: str | None = None, **params: Any) -> Forecaster:
+    """A new, unfitted model by registry name.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODELS`.
+    timezone : str, optional
+        The force's IANA time zone, passed to the models that use the local clock.
+    **params
+        Hyperparameters of the model.
+    """
+    try:
+        factory = MODELS[name]
+    except KeyError:
+        known = ", ".join(MODELS)
+        raise ForecastError(f"unknown model {name!r}; known models: {known}") from None
+    if timezone is not None and name == "seasonal":
+        params.setdefault("timezone", timezone)
+    if timezone is not None and name == "ensemble":
+        member_params = dict(params.get("member_params") or {})
+        member_params.setdefault("seasonal", {"timezone": timezone})
+        params["member_params"] = member_params
+    return factory(**params)
