@@ -171,7 +171,9 @@ def ready_deployment(
         start=start,
         end=start + timedelta(hours=hours),
         trigger=trigger,
-        rationale=rationale(criterion=criterion, rights_consideration="Protest and assembly respected."),
+        rationale=rationale(
+            criterion=criterion, rights_consideration="Protest and assembly respected."
+        ),
         area_codes=[area],
         intelligence_ids=[intel],
     )

@@ -86,7 +86,7 @@ def area_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
     if not codes:
         return {}
     rows = session.execute(select(AreaRow.code, AreaRow.name).where(AreaRow.code.in_(codes)))
-    return {str(code): str(name) for code, name in rows.tuples()}
+    return {str(code): str(name) for code, name in rows}
 
 
 def deployment_ids(session: Session, states: Sequence[str] | None = None) -> list[str]:

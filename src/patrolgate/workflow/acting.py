@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from patrolgate.policy import PolicyProfile, Role, Trigger
@@ -191,6 +192,7 @@ def act(
             after = snapshot(row)
             later = apply_clock(row, now)
             row.updated_at = now
+            flag_modified(row, "updated_at")  # every action bumps the version, even at one instant
             session.flush()  # the version check: a concurrent change raises StaleDataError
             audit_clock(session, row, earlier, now)
             append_entry(
