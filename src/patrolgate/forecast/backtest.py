@@ -179,10 +179,34 @@ def _jsonable(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool | tuple | list)
 
 
-def window_starts(start: float, end: float, length: float) -> NDArray[np.float64]:
-    """Starts (days) of every whole window of ``length`` days in ``[start, end)``."""
+#: The ``window`` value that asks for calendar-month windows (UTC months).
+MONTH = "month"
+
+
+def windows_of(
+    start: float, end: float, window: timedelta | float | str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Starts and lengths (days) of every whole window in ``[start, end)``.
+
+    ``window`` is a length (timedelta, or float days) or ``"month"`` for calendar months
+    (UTC) starting at the first month boundary at or after ``start``.
+    """
+    if window == MONTH:
+        first = to_datetime64(start).astype("datetime64[M]")
+        if to_days(first.astype("datetime64[s]")) < start:
+            first = first + 1
+        last = to_datetime64(end).astype("datetime64[M]")
+        months = np.arange(first, last + 1)
+        bounds = np.array([to_days(m.astype("datetime64[s]")) for m in months])
+        starts, stops = bounds[:-1], bounds[1:]
+        whole = stops <= end + 1e-9
+        return starts[whole], (stops - starts)[whole]
+    if isinstance(window, str):
+        raise ForecastError(f"unknown window {window!r}")
+    length = window_days(window)
     count = int(np.floor((end - start) / length + 1e-9))
-    return start + np.arange(count, dtype=np.float64) * length
+    starts = start + np.arange(count, dtype=np.float64) * length
+    return starts, np.full(count, length)
 
 
 def _run_segment(
@@ -191,7 +215,7 @@ def _run_segment(
     events: EventPoints,
     grid: Grid,
     starts: NDArray[np.float64],
-    length: float,
+    lengths: NDArray[np.float64],
     coverage: float,
 ) -> _Segment:
     """Fit ``model`` at the first window's start, then forecast and score each window."""
@@ -202,6 +226,8 @@ def _run_segment(
         events.subset(events.t_end.astype("datetime64[s]") <= to_datetime64(origin)), grid
     )
     levels = np.asarray(CURVE_LEVELS)
+    scored_levels = np.r_[levels, coverage]
+    total_area = grid.total_area
     edges = np.asarray(RELIABILITY_EDGES)
     n = len(starts)
     events_n = np.zeros(n)
@@ -214,18 +240,20 @@ def _run_segment(
     rel_p = np.zeros(len(edges) - 1)
     rel_y = np.zeros(len(edges) - 1)
     on_grid = prepared.take(prepared.cell >= 0)
-    for i, day in enumerate(starts):
-        forecast = fitted.predict(to_datetime64(float(day)), length, events)
+    for i, (day, length) in enumerate(zip(starts, lengths, strict=True)):
+        forecast = fitted.predict(to_datetime64(float(day)), float(length), events)
         inside = (on_grid.end > day) & (on_grid.start < day + length)
         share = fraction_within(on_grid.start[inside], on_grid.end[inside], day, day + length)
         observed = np.bincount(on_grid.cell[inside], weights=share, minlength=grid.n_cells)
-        hits = metrics.captured(forecast.expected, observed, grid.area, levels)
+        hits = metrics.captured(forecast.expected, observed, grid.area, scored_levels)
         events_n[i] = observed.sum()
-        curve_n[i] = hits
-        captured_n[i] = metrics.captured(forecast.expected, observed, grid.area, coverage)[0]
-        best_n[i] = metrics.best_captured(observed, grid.area, coverage)[0]
+        curve_n[i] = hits[:-1]
+        captured_n[i] = hits[-1]
         if events_n[i] > 0:
-            best_pai_n[i] = metrics.best_pai(observed, grid.area, coverage)
+            best_n[i] = metrics.best_captured(observed, grid.area, coverage)[0]
+            # The best PAI needs only the cells where events happened (PEI*, NIJ).
+            used = min(coverage * total_area, float(grid.area[observed > 0].sum()))
+            best_pai_n[i] = (best_n[i] / events_n[i]) / (used / total_area)
         probability = forecast.probability
         brier_n[i] = float(np.sum((probability - (observed > 0)) ** 2))
         count, p_sum, y_sum = metrics.reliability_sums(probability, observed, edges)
@@ -259,7 +287,7 @@ def backtest(
     *,
     start: np.datetime64 | datetime | str,
     end: np.datetime64 | datetime | str,
-    window: timedelta | float = 1.0,
+    window: timedelta | float | str = 1.0,
     refit: timedelta | float = 30.0,
     coverage: float = 0.05,
     workers: int | None = None,
@@ -278,8 +306,8 @@ def backtest(
     grid : Grid
     start, end : datetime64, datetime or ISO string
         The test period, half-open, UTC when naive.
-    window : timedelta or float
-        Forecast window (float: days).
+    window : timedelta, float or "month"
+        Forecast window (float: days; ``"month"``: calendar months).
     refit : timedelta or float
         Refit cadence (float: days); each refit starts a task.
     coverage : float
@@ -297,16 +325,16 @@ def backtest(
         raise ForecastError("no models to backtest")
     if not 0 < coverage <= 1:
         raise ForecastError(f"coverage must be in (0, 1], not {coverage}")
-    length = window_days(window)
     cadence = window_days(refit)
     first, last = to_days(start), to_days(end)
-    starts = window_starts(first, last, length)
+    starts, lengths = windows_of(first, last, window)
     if len(starts) == 0:
         raise ForecastError("the period holds no whole forecast window")
-    segment_of = np.floor((starts - first) / max(cadence, length) + 1e-9).astype(int)
-    segments = [starts[segment_of == s] for s in np.unique(segment_of)]
+    # A refit happens at the first window starting at or after each multiple of the cadence.
+    segment_of = np.floor((starts - first) / cadence + 1e-9).astype(int)
+    segments = [segment_of == s for s in np.unique(segment_of)]
     tasks = [
-        {"model": model, "starts": seg, "length": length, "coverage": coverage}
+        {"model": model, "starts": starts[seg], "lengths": lengths[seg], "coverage": coverage}
         for model in named.values()
         for seg in segments
     ]
@@ -326,7 +354,7 @@ def backtest(
         models=results,
         start=to_datetime64(first),
         end=to_datetime64(last),
-        window_days=length,
+        window_days=float(lengths.mean()),
         refit_days=cadence,
         coverage=coverage,
         n_cells=grid.n_cells,
