@@ -48,9 +48,15 @@ def _bad(entries: int, head: str, seq: int, problem: Tampering, message: str) ->
 
 
 def verify_chain(
-    entries: Sequence[StoredEntry], head: tuple[int, str] | None = None
+    entries: Sequence[StoredEntry],
+    head: tuple[int, str] | None = None,
+    published: tuple[int, str] | None = None,
 ) -> Verification:
-    """Verify ``entries`` in stored order against each other and the recorded ``head``."""
+    """Verify ``entries`` in stored order, against the recorded ``head`` and a ``published`` one.
+
+    A keyless hash chain can be recomputed from the first edit onwards by whoever can write
+    to the database; a head published elsewhere catches that too.
+    """
     n = len(entries)
     position = {e.hash: i for i, e in enumerate(entries)}
     actions = {e.seq: e.header.action for e in entries}
@@ -146,4 +152,22 @@ def verify_chain(
                 f"entry {last_seq + 1} was deleted: the chain ends at entry {last_seq} but "
                 f"its recorded head is entry {head_seq}",
             )
+    if published is not None:
+        published_seq, published_hash = published
+        match = next((e for e in entries if e.seq == published_seq), None)
+        if match is None or match.hash != published_hash:
+            bound = _first_rewritten(entries, published_seq)
+            return _bad(
+                n,
+                expected,
+                bound,
+                Tampering.EDITED,
+                f"the chain was rewritten: entry {published_seq} no longer has the published "
+                f"hash {published_hash[:12]}…",
+            )
     return Verification(True, n, expected)
+
+
+def _first_rewritten(entries: Sequence[StoredEntry], published_seq: int) -> int:
+    """Without the original we cannot say which entry was first changed; name the bound."""
+    return min(published_seq, entries[-1].seq if entries else published_seq)

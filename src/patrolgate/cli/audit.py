@@ -11,6 +11,7 @@ import typer
 
 from patrolgate.cli.context import OutputFormat, console, error_console, print_json
 from patrolgate.cli.workflow import workflow_of
+from patrolgate.errors import InvalidInput
 
 audit_app = typer.Typer(help="The append-only, hash-chained audit trail.", no_args_is_help=True)
 
@@ -33,10 +34,20 @@ def register(app: typer.Typer) -> None:
 def verify(
     ctx: typer.Context,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+    published: Annotated[
+        str | None,
+        typer.Option("--published-head", help="SEQ:HASH of a head published earlier."),
+    ] = None,
 ) -> None:
     """Check the whole chain; name the first entry edited, deleted, inserted or reordered."""
+    head: tuple[int, str] | None = None
+    if published is not None:
+        seq, _, hash_ = published.partition(":")
+        if not seq.isdigit() or len(hash_) != 64:
+            raise InvalidInput("--published-head: SEQ:HASH, as printed by `patrolgate audit head`")
+        head = (int(seq), hash_)
     with workflow_of(ctx) as workflow:
-        result = workflow.verify_audit()
+        result = workflow.verify_audit(head)
     if output is OutputFormat.JSON:
         print_json(result.as_dict())
     elif result.ok:

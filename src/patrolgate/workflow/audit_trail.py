@@ -12,12 +12,14 @@ from patrolgate.workflow.context import WorkflowContext
 _PAGE = 5000
 
 
-def verify_audit(context: WorkflowContext) -> Verification:
-    """Verify the whole chain against its recorded head."""
+def verify_audit(
+    context: WorkflowContext, published: tuple[int, str] | None = None
+) -> Verification:
+    """Verify the whole chain against its recorded head and, if given, a published head."""
     with context.database.sessions() as session:
         entries = load_entries(session)
         head = load_head(session)
-    return verify_chain(entries, head)
+    return verify_chain(entries, head, published)
 
 
 def export_audit(context: WorkflowContext) -> Iterator[dict[str, Any]]:

@@ -231,9 +231,9 @@ class Workflow(WorkflowContext):
         """Redact content past its retention period."""
         return retention.apply_retention(self, actor)
 
-    def verify_audit(self) -> Verification:
-        """Verify the audit chain."""
-        return audit_trail.verify_audit(self)
+    def verify_audit(self, published: tuple[int, str] | None = None) -> Verification:
+        """Verify the audit chain (and that it still holds a published head)."""
+        return audit_trail.verify_audit(self, published)
 
     def export_audit(self) -> Iterator[dict[str, Any]]:
         """Export the audit chain."""
