@@ -28,7 +28,7 @@ def _postgres_reachable() -> bool:
             pass
         engine.dispose()
         return True
-    except Exception:  # noqa: BLE001 - any failure to connect means "not reachable here"
+    except Exception:
         return False
 
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests.conftest import SHIPPED_DATA
 
 from patrolgate.errors import InvalidInput
 from patrolgate.events.generic_csv import CsvLayout, Resolution, parse_generic_csv, resolution_of
-from tests.conftest import SHIPPED_DATA
 
 CHICAGO = SHIPPED_DATA / "chicago" / "chicago_aggravated_assaults_2010-2017.csv.gz"
 CHICAGO_LAYOUT = CsvLayout(

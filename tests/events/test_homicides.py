@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.conftest import SHARED_DATA, SHIPPED_DATA
 
 from patrolgate.events.homicides import parse_homicides, parse_recorded_date
 from patrolgate.geo.areas import AreaLevel, areas_from_geojson, normalise_name
-from tests.conftest import SHARED_DATA, SHIPPED_DATA
 
 BOROUGHS = SHIPPED_DATA / "london-boundaries" / "london_boroughs.geojson.gz"
 SHIPPED = SHIPPED_DATA / "mps-homicide" / "mps_homicide_victims_2003-01_2023-12.csv.gz"

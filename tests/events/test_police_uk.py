@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.conftest import SHARED_DATA, SHIPPED_DATA
 
 from patrolgate.errors import InvalidInput
 from patrolgate.events.police_uk import parse_police_uk
 from patrolgate.events.records import EventChunk, ParsedSource
-from tests.conftest import SHARED_DATA, SHIPPED_DATA
 
 CITY = SHIPPED_DATA / "police-uk" / "city-of-london-street"
 STOP_SEARCH = (
@@ -114,7 +114,7 @@ def test_bad_rows_are_named_and_the_rest_kept(tmp_path: Path) -> None:
     [
         (b"", "the file is empty"),
         (b"\x00\x01\x02binary\x00", "binary file"),
-        ("Crime ID,Month\n1,2017-01\n".encode(), "not a data.police.uk street-level or stop"),
+        (b"Crime ID,Month\n1,2017-01\n", "not a data.police.uk street-level or stop"),
         ("Crime ID,Month,Reported by\nabc,2017-01,Polic\xe9\n".encode("latin-1"), "not UTF-8"),
     ],
 )

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any, NoReturn
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -67,7 +66,7 @@ def print_json(value: Any) -> None:
 class ErrorMappingGroup(TyperGroup):
     """The root command group: maps domain errors to exit codes, once, for every command."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's own vendored click Context
         try:
             return super().invoke(ctx)
         except PatrolGateError as error:

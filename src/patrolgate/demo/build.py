@@ -147,9 +147,7 @@ def _summary(database: Database, imported: int) -> DemoSummary:
     first, last = date_range(database, everything)
     with database.sessions() as session:
         areas = dict(
-            session.execute(select(AreaRow.level, func.count()).group_by(AreaRow.level))
-            .tuples()
-            .all()
+            session.execute(select(AreaRow.level, func.count()).group_by(AreaRow.level)).all()
         )
     return DemoSummary(
         areas={k: int(v) for k, v in areas.items()},

@@ -131,7 +131,8 @@ def _exact_batches(stream: CsvStream, skip: int, batch_rows: int) -> Iterator[Co
             yield ColumnBatch(columns, numbers, errors)
     except UnicodeDecodeError as error:
         raise InvalidInput(
-            f"{stream.path}: not UTF-8 text after row {number} ({error.reason}); save the file as UTF-8"
+            f"{stream.path}: not UTF-8 text after row {number} ({error.reason});"
+            " save the file as UTF-8"
         ) from error
     except csv.Error as error:
         raise InvalidInput(f"{stream.path}:{number + 1}: not readable as CSV ({error})") from error

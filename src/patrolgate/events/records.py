@@ -26,7 +26,6 @@ PERSON_COLUMNS = frozenset(
         "self-defined ethnicity",
         "officer-defined ethnicity",
         "officer observed ethnicity",
-        "name",
         "date of birth",
     }
 )

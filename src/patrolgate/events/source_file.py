@@ -42,7 +42,7 @@ def open_binary(path: Path) -> IO[bytes]:
     if path.is_dir():
         raise InvalidInput(f"{path}: is a folder, not a file")
     if is_gzip(path):
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile is a binary IO
     return path.open("rb")
 
 

@@ -70,17 +70,13 @@ def areas_from_geojson(
 ) -> list[Area]:
     """Build areas from a FeatureCollection, naming the feature and field of any problem."""
     document = read_geojson(path)
-    areas: list[Area] = []
-    seen: set[str] = set()
+    areas: dict[str, Area] = {}
     for number, feature in enumerate(document.get("features") or [], start=1):
         properties = feature.get("properties") or {}
         for required in (code_field, name_field):
             if properties.get(required) in (None, ""):
                 raise InvalidInput(f"{path}: feature {number}: {required}: missing")
         code = str(properties[code_field]).strip()
-        if code in seen:
-            raise InvalidInput(f"{path}: feature {number}: {code_field}: duplicate code {code}")
-        seen.add(code)
         try:
             boundary = shape(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -92,22 +88,27 @@ def areas_from_geojson(
         if not boundary.is_valid:
             boundary = shapely.make_valid(boundary)
         parent = properties.get(parent_field) if parent_field else None
-        areas.append(
-            Area(
-                code=code,
-                level=level,
-                name=str(properties[name_field]).strip(),
-                boundary=boundary,
-                parent_code=str(parent).strip() if parent not in (None, "") else None,
-            )
+        if code in areas:
+            # Features sharing a code are one area published in several parts.
+            boundary = shapely.union(areas[code].boundary, boundary)
+        areas[code] = Area(
+            code=code,
+            level=level,
+            name=str(properties[name_field]).strip(),
+            boundary=boundary,
+            parent_code=str(parent).strip() if parent not in (None, "") else None,
         )
     if not areas:
         raise InvalidInput(f"{path}: the FeatureCollection has no features")
-    return areas
+    return list(areas.values())
 
 
 class AreaIndex:
     """Areas of one level in a projected CRS, with an STRtree for vectorised point lookup."""
+
+    #: Simplified boundaries leave slivers between neighbours; a point in such a gap
+    #: (or just off the coast of the study area) takes the nearest area within this many metres.
+    gap_tolerance: float = 150.0
 
     def __init__(self, areas: Sequence[Area], projection: Projection) -> None:
         self.areas = list(areas)
@@ -129,9 +130,10 @@ class AreaIndex:
     def assign(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.object_]:
         """The code of the area containing each point (``None`` outside every area).
 
-        Points on a shared edge take the first area found. Each distinct point is looked
-        up once and remembered, since police data snaps many records onto the same
-        anonymised points, file after file.
+        Points on a shared edge take the first area found; points in a gap between
+        simplified boundaries take the nearest area within ``gap_tolerance``. Each distinct
+        point is looked up once and remembered, since police data snaps many records onto
+        the same anonymised points, file after file.
         """
         result = np.full(len(x), None, dtype=object)
         finite = np.isfinite(x) & np.isfinite(y)
@@ -147,6 +149,12 @@ class AreaIndex:
             codes = np.full(unknown.size, None, dtype=object)
             # Reverse order so that, for a point on a shared edge, the first area wins.
             codes[point_index[::-1]] = self.codes[area_index[::-1]]
+            outside = np.flatnonzero(codes == None)  # noqa: E711 - elementwise test
+            if outside.size and self.gap_tolerance > 0:
+                near_point, near_area = self.tree.query_nearest(
+                    points[outside], max_distance=self.gap_tolerance, all_matches=False
+                )
+                codes[outside[near_point]] = self.codes[near_area]
             found[unknown] = codes
             self._memo.update(zip(unique[unknown].tolist(), codes.tolist(), strict=True))
         result[np.flatnonzero(finite)] = found[inverse.ravel()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -18,8 +19,8 @@ from patrolgate.events.records import EventChunk, ParsedSource, RowError
 from patrolgate.geo.areas import AreaIndex
 from patrolgate.geo.projection import Projection, choose_crs
 from patrolgate.store.area_repository import load_areas, stored_levels
-from patrolgate.store.event_queries import stored_study_crs
 from patrolgate.store.database import Database
+from patrolgate.store.event_queries import stored_study_crs
 from patrolgate.store.event_store import count_events, insert_events
 from patrolgate.store.tables import ImportRun
 
@@ -218,10 +219,8 @@ def _prepared_rows(
     finally:
         stop.set()
         while worker.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 handoff.get(timeout=0.1)
-            except queue.Empty:
-                pass
         worker.join()
 
 

@@ -73,7 +73,7 @@ def summarise(
         .order_by(*keys)
     )
     with database.sessions() as session:
-        names = dict(session.execute(select(AreaRow.code, AreaRow.name)).tuples().all())
+        names = dict(session.execute(select(AreaRow.code, AreaRow.name)).all())
         result = []
         for row in session.execute(query).mappings():
             item = dict(row)

@@ -1,0 +1,164 @@
+"""Importing into SQLite and PostgreSQL: once only, all or nothing, areas assigned."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from tests.conftest import SHIPPED_DATA
+
+from patrolgate.errors import InvalidInput
+from patrolgate.events.police_uk import parse_police_uk
+from patrolgate.geo.areas import AreaLevel, areas_from_geojson
+from patrolgate.ingest import AreaAssigner, store_parsed_file
+from patrolgate.store import Database
+from patrolgate.store.area_repository import save_areas
+from patrolgate.store.tables import EventRow, ImportRun
+
+CITY = SHIPPED_DATA / "police-uk" / "city-of-london-street"
+BOUNDARIES = SHIPPED_DATA / "london-boundaries"
+
+
+def _with_boroughs_and_wards(database: Database) -> None:
+    for name, level, code, label, parent in (
+        ("london_boroughs.geojson.gz", AreaLevel.BOROUGH, "gss_code", "name", None),
+        ("london_wards_2014.geojson.gz", AreaLevel.WARD, "GSS_CODE", "NAME", "LB_GSS_CD"),
+    ):
+        areas = areas_from_geojson(
+            BOUNDARIES / name, level=level, code_field=code, name_field=label, parent_field=parent
+        )
+        with database.transaction() as session:
+            save_areas(session, areas, "EPSG:27700")
+
+
+def _count(database: Database) -> int:
+    with database.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(EventRow)) or 0)
+
+
+def test_reimporting_a_file_adds_nothing(database: Database) -> None:
+    """The second import of the same file stores nothing and says so."""
+    _with_boroughs_and_wards(database)
+    path = CITY / "2017-03-city-of-london-street.csv.gz"
+    first = store_parsed_file(database, parse_police_uk(path), AreaAssigner(database))
+    second = store_parsed_file(database, parse_police_uk(path), AreaAssigner(database))
+    assert (first.rows_read, first.stored, first.duplicates) == (715, 715, 0)
+    assert (second.stored, second.duplicates) == (0, 715)
+    assert _count(database) == 715
+    with database.sessions() as session:
+        runs = session.scalars(select(ImportRun).order_by(ImportRun.id)).all()
+        boroughs = set(session.scalars(select(EventRow.borough_code).distinct()).all())
+        wards = session.scalar(
+            select(func.count()).select_from(EventRow).where(EventRow.ward_code.is_not(None))
+        )
+    assert [(r.rows_stored, r.rows_duplicate, r.crs) for r in runs] == [
+        (715, 0, "EPSG:27700"),
+        (0, 715, "EPSG:27700"),
+    ]
+    # City of London Police records fall in the City and, near its edge, in its neighbours.
+    assert "E09000001" in boroughs
+    # Every located record (686; 29 have no location) gets a ward, slivers included.
+    assert wards == 686
+
+
+def test_strict_import_of_a_file_with_a_bad_row_stores_nothing(
+    database: Database, tmp_path: Path
+) -> None:
+    """--strict: one bad row and the file is refused whole; without it, the rest is stored."""
+    lines = (CITY / "2017-01-city-of-london-street.csv.gz").read_bytes()
+    import gzip
+
+    text = gzip.decompress(lines).decode().splitlines()
+    text[5] = text[5].replace(",2017-01,", ",January,")
+    path = tmp_path / "one-bad-row.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="--strict"):
+        store_parsed_file(database, parse_police_uk(path), AreaAssigner(database), strict=True)
+    assert _count(database) == 0
+    report = store_parsed_file(database, parse_police_uk(path), AreaAssigner(database))
+    assert report.stored == 482 and [str(e) for e in report.rejected] == [
+        f"{path}:6: Month: 'January' is not YYYY-MM"
+    ]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_file_failing_midway_leaves_the_database_as_it_was(
+    database: Database, tmp_path: Path
+) -> None:
+    """Invalid UTF-8 deep in a file is found mid-import; nothing of that file is kept."""
+    store_parsed_file(
+        database,
+        parse_police_uk(CITY / "2017-02-city-of-london-street.csv.gz"),
+        AreaAssigner(database),
+    )
+    before = _count(database)
+    import gzip
+
+    good = gzip.decompress((CITY / "2017-04-city-of-london-street.csv.gz").read_bytes())
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(good + good.split(b"\n", 1)[1][:200] + b"\xff\xfe broken\n")
+    with pytest.raises(InvalidInput, match="not UTF-8"):
+        store_parsed_file(database, parse_police_uk(path), AreaAssigner(database))
+    assert _count(database) == before
+
+
+KILLABLE = """
+import sys
+from pathlib import Path
+from patrolgate.events.police_uk import parse_police_uk
+from patrolgate.ingest import AreaAssigner, store_parsed_file
+from patrolgate.store import create_database
+import patrolgate.store.event_store as event_store
+database = create_database(sys.argv[1])
+original = event_store.insert_events
+def slow(session, rows):
+    original(session, rows)
+    print("chunk written", flush=True)
+    import time; time.sleep(60)
+import patrolgate.ingest.event_import as event_import
+event_import.insert_events = slow
+parsed = parse_police_uk(Path(sys.argv[2]), chunk_rows=100)
+store_parsed_file(database, parsed, AreaAssigner(database))
+"""
+
+
+def test_killing_an_import_midway_loses_nothing_already_stored(
+    database: Database, database_url: str
+) -> None:
+    """kill -9 midway through a file: the earlier file is intact, the partial one absent."""
+    store_parsed_file(
+        database,
+        parse_police_uk(CITY / "2017-05-city-of-london-street.csv.gz"),
+        AreaAssigner(database),
+    )
+    before = _count(database)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLABLE,
+            database_url,
+            str(CITY / "2017-06-city-of-london-street.csv.gz"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "chunk written"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    time.sleep(0.2)
+    assert _count(database) == before == 505
+    report = store_parsed_file(
+        database,
+        parse_police_uk(CITY / "2017-06-city-of-london-street.csv.gz"),
+        AreaAssigner(database),
+    )
+    assert report.stored == 606
