@@ -101,8 +101,8 @@ def verify_chain(
                     expected,
                     before,
                     Tampering.EDITED,
-                    f"entry {before} was edited (its hash recomputed): entry {entry.seq} was "
-                    "chained to a different version of it",
+                    f"entry {before} was edited (its hash recomputed), or the entry after it "
+                    f"deleted and the rest renumbered: entry {entry.seq} was chained elsewhere",
                 )
             missing = entries[i - 1].seq + 1 if i > 0 else 1
             return _bad(
