@@ -10,8 +10,8 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from numpy.typing import NDArray
 
-from patrolgate.errors import InvalidInput
 from patrolgate.events.points import EventPoints
+from patrolgate.forecast._errors import ForecastError, NotFittedError
 from patrolgate.forecast._events import (
     PreparedEvents,
     prepare,
@@ -21,13 +21,7 @@ from patrolgate.forecast._events import (
 )
 from patrolgate.geo.grid import Grid
 
-
-class ForecastError(InvalidInput):
-    """A forecasting model was given something it cannot use."""
-
-
-class NotFittedError(ForecastError):
-    """``predict`` was called before ``fit``."""
+__all__ = ["Forecast", "ForecastError", "Forecaster", "NotFittedError", "require_positive"]
 
 
 @dataclass(frozen=True, eq=False)

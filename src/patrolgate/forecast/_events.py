@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from patrolgate.errors import InvalidInput
 from patrolgate.events.points import EventPoints
+from patrolgate.forecast._errors import ForecastError
 from patrolgate.geo.grid import Grid
 
 SECONDS_PER_DAY = 86_400.0
@@ -23,7 +23,7 @@ _cache: list[tuple[EventPoints, Grid, PreparedEvents]] = []
 def to_days(value: np.datetime64 | datetime | float | str) -> float:
     """A time as days since 1970-01-01 UTC (naive datetimes and strings are taken as UTC)."""
     if isinstance(value, bool):
-        raise InvalidInput("a forecast time cannot be a boolean")
+        raise ForecastError("a forecast time cannot be a boolean")
     if isinstance(value, float | int):
         return float(value)
     if isinstance(value, datetime):
@@ -34,11 +34,11 @@ def to_days(value: np.datetime64 | datetime | float | str) -> float:
         try:
             stamp = np.datetime64(value, "s")
         except ValueError:
-            raise InvalidInput(f"{value!r} is not a time") from None
+            raise ForecastError(f"{value!r} is not a time") from None
     else:
         stamp = value.astype("datetime64[s]")
     if np.isnat(stamp):
-        raise InvalidInput("a forecast time is missing (NaT)")
+        raise ForecastError("a forecast time is missing (NaT)")
     return float(stamp.astype(np.int64)) / SECONDS_PER_DAY
 
 
@@ -51,7 +51,7 @@ def window_days(window: timedelta | float) -> float:
     """A window length in days, refusing zero or negative lengths."""
     length = window.total_seconds() / SECONDS_PER_DAY if isinstance(window, timedelta) else window
     if not float(length) > 0:
-        raise InvalidInput(f"a forecast window must be longer than zero, not {window}")
+        raise ForecastError(f"a forecast window must be longer than zero, not {window}")
     return float(length)
 
 
@@ -111,7 +111,7 @@ def prepare(events: EventPoints, grid: Grid) -> PreparedEvents:
         if cached_events is events and cached_grid is grid:
             return prepared
     if events.crs != grid.crs:
-        raise InvalidInput(f"events are in {events.crs} but the grid is in {grid.crs}")
+        raise ForecastError(f"events are in {events.crs} but the grid is in {grid.crs}")
     start = events.t_start.astype("datetime64[s]").astype(np.int64) / SECONDS_PER_DAY
     end = events.t_end.astype("datetime64[s]").astype(np.int64) / SECONDS_PER_DAY
     x = np.asarray(events.x, dtype=np.float64)
@@ -119,7 +119,7 @@ def prepare(events: EventPoints, grid: Grid) -> PreparedEvents:
     raster = grid.raster_of(x, y)
     keep = (raster >= 0) & np.isfinite(start) & np.isfinite(end)
     if np.any(end[keep] < start[keep]):
-        raise InvalidInput("an event ends before it starts")
+        raise ForecastError("an event ends before it starts")
     end = np.maximum(end, start + 1.0 / SECONDS_PER_DAY)
     order = np.flatnonzero(keep)[np.argsort(end[keep], kind="stable")]
     prepared = PreparedEvents(

@@ -63,8 +63,10 @@ class Ensemble(Forecaster):
             window_days=self.window_days,
             max_validation_windows=self.max_validation_windows,
         )
-        if not self.members:
-            raise ForecastError("Ensemble: no members")
+        if not isinstance(self.members, tuple | list) or not self.members:
+            raise ForecastError(f"Ensemble: members must be model names, not {self.members!r}")
+        if self.member_params is not None and not isinstance(self.member_params, dict):
+            raise ForecastError("Ensemble: member_params must be a dict of dicts")
         for member in self.members:
             if member not in MODELS or member == self.name:
                 raise ForecastError(f"Ensemble: unknown member model {member!r}")

@@ -166,9 +166,14 @@ class Seasonal(Forecaster):
         months = ((hours * SECONDS_PER_DAY).astype("datetime64[s]").astype("datetime64[M]")).astype(
             np.int64
         ) % 12
-        # Expected events in each hour: daily rate x week share x month factor x overlap.
+        # Expected events in each hour: the week's events x the hour's share of the week x
+        # the month factor x the share of the hour inside the window (overlap is in days).
         per_hour = (
-            self.daily_rate_ * 7 * self.hour_profile_[how] * self.month_factor_[months] * overlap
+            self.daily_rate_
+            * 7
+            * self.hour_profile_[how]
+            * self.month_factor_[months]
+            * (overlap * 24)
         )
         by_class = np.bincount(_class_of_hour(how), weights=per_hour, minlength=_N_CLASSES)
         return np.asarray(by_class @ self.class_density_, dtype=np.float64)
