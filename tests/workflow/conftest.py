@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from scenario import Clock, make_workflow
+from tests.workflow.scenario import Clock, make_workflow
 
 from patrolgate.store import Database
 from patrolgate.workflow import Workflow

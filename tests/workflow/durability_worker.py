@@ -11,10 +11,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from scenario import Clock, ready_deployment  # noqa: E402
+from scenario import Clock, ready_deployment
 
-from patrolgate.store import create_database  # noqa: E402
-from patrolgate.workflow import Workflow  # noqa: E402
+from patrolgate.store import create_database
+from patrolgate.workflow import Workflow
 
 
 def main(url: str) -> None:

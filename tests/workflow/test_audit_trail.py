@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy
-from scenario import Clock, add_intel, ready_deployment
+from tests.workflow.scenario import Clock, add_intel, ready_deployment
 
 from patrolgate.audit import EntryHeader, Tampering, payload_digest
 from patrolgate.store import Database
@@ -46,7 +46,7 @@ def trail(workflow: Workflow, clock: Clock) -> Workflow:
 )
 def test_triggers_refuse_changes(trail: Workflow, database: Database, statement: str) -> None:
     """UPDATE and DELETE are refused by the database itself, on SQLite and PostgreSQL."""
-    with pytest.raises(sqlalchemy.exc.DBAPIError, match="append-only|recorded redaction"):
+    with pytest.raises(sqlalchemy.exc.DBAPIError, match=r"append-only|recorded redaction"):
         execute(database, statement)
     assert trail.verify_audit().ok
 

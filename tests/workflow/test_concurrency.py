@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from scenario import Clock, ready_deployment
+from tests.workflow.scenario import Clock, ready_deployment
 
 from patrolgate.workflow import Conflict, Workflow, WorkflowError
 
@@ -20,7 +20,7 @@ def race(first: Callable[[], object], second: Callable[[], object]) -> list[obje
         barrier.wait()
         try:
             results[index] = action()
-        except Exception as error:  # noqa: BLE001 - the test inspects whatever happened
+        except Exception as error:
             results[index] = error
 
     threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate((first, second))]
@@ -94,7 +94,7 @@ def test_unversioned_race_never_applies_both(workflow: Workflow, clock: Clock) -
 
 def test_concurrent_audit_appends_keep_one_chain(workflow: Workflow, clock: Clock) -> None:
     """Many threads appending at once (intelligence reads of code C) leave one valid chain."""
-    from scenario import add_intel
+    from tests.workflow.scenario import add_intel
 
     intel = add_intel(workflow, clock, handling="C")
     errors: list[BaseException] = []
@@ -103,7 +103,7 @@ def test_concurrent_audit_appends_keep_one_chain(workflow: Workflow, clock: Cloc
         try:
             for _ in range(5):
                 workflow.read_intelligence("sfc.adams", intel)
-        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=reader) for _ in range(4)]

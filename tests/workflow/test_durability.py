@@ -1,4 +1,4 @@
-"""Durability: kill -9 a process mid-stream; the chain verifies and every reported commit is there."""
+"""Durability: kill -9 mid-stream; the chain verifies and every reported commit is there."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from scenario import Clock
+from tests.workflow.scenario import Clock
 
 from patrolgate.store import Database
 from patrolgate.workflow import Workflow

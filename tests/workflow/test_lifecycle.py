@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from scenario import WARD_L1, Clock, debrief, ready_deployment
+from tests.workflow.scenario import WARD_L1, Clock, debrief, ready_deployment
 
 from patrolgate.workflow import InvalidTransition, NotAuthorised, PolicyViolation, Workflow
 
@@ -118,7 +118,7 @@ def test_urgent_path_ratified_in_time(workflow: Workflow, clock: Clock) -> None:
     with pytest.raises(PolicyViolation, match="has not been consulted"):
         workflow.authorise("sfc.adams", deployment)
     workflow.consult("bc.lambeth", deployment, outcome="support", notes="Supports.")
-    from scenario import impact_assessment
+    from tests.workflow.scenario import impact_assessment
 
     workflow.assess_impact("sfc.adams", deployment, impact_assessment())
     clock.advance(hours=1, minutes=59)
@@ -155,8 +155,9 @@ def test_expected_version_conflict(workflow: Workflow, clock: Clock) -> None:
 
 def test_geojson_area_is_clipped_to_the_study_area(workflow: Workflow, clock: Clock) -> None:
     """A polygon straddling the edge is clipped; one outside is refused."""
+    from tests.workflow.scenario import add_intel, rationale
+
     from patrolgate.errors import InvalidInput
-    from scenario import add_intel, rationale
 
     polygon = {
         "type": "Polygon",

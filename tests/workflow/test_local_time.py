@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy
-from scenario import WARD_L1, Clock, add_intel, impact_assessment, rationale
+from tests.workflow.scenario import WARD_L1, Clock, add_intel, impact_assessment, rationale
 
 from patrolgate.errors import InvalidInput
 from patrolgate.store import Database

@@ -280,7 +280,7 @@ def test_extension_steps_and_maximum(profile: PolicyProfile) -> None:
     for step, rule in enumerate(profile.extensions):
         actor = Actor("ext", rule.roles[0], rule.min_rank)
         new_end = deployment.end + timedelta(hours=rule.hours)
-        with pytest.raises(PolicyViolation, match=f"may add at most"):
+        with pytest.raises(PolicyViolation, match="may add at most"):
             check_extension(profile, actor, deployment, new_end + MINUTE, NOW)
         if rule.min_rank > Rank.STAFF:
             with pytest.raises(NotAuthorised, match=f"extension needs .*{rule.min_rank.words}"):
@@ -359,7 +359,7 @@ def test_rarity_guard_rail(profile: PolicyProfile) -> None:
 
 
 def test_urgent_path(profile: PolicyProfile) -> None:
-    """Only armed patrol has the urgent path: serious assault, tactical commander, deferred steps."""
+    """Only armed patrol has an urgent path: serious assault, tactical commander, steps deferred."""
     urgent = profile.urgent
     assault = facts(
         profile, trigger=Trigger.SERIOUS_ASSAULT, consultations=(), impact_assessed=False
