@@ -259,10 +259,7 @@ def _rows(
             chunk.t_end.tolist(),
             chunk.local_year.tolist(),
             chunk.local_month.tolist(),
-            _floats(chunk.lon),
-            _floats(chunk.lat),
-            _floats(x),
-            _floats(y),
+            *(_floats(v, sqlite) for v in (chunk.lon, chunk.lat, x, y)),
             borough,
             ward,
             lsoa,
@@ -273,8 +270,10 @@ def _rows(
     )
 
 
-def _floats(values: NDArray[np.float64]) -> list[float | None]:
-    """Floats with NaN as None (SQL NULL)."""
+def _floats(values: NDArray[np.float64], sqlite: bool) -> list[float | None]:
+    """Floats with NaN as None (SQL NULL); SQLite itself stores a NaN as NULL."""
+    if sqlite:
+        return values.tolist()  # type: ignore[no-any-return]
     return [None if v != v else v for v in values.tolist()]
 
 
