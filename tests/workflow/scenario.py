@@ -63,7 +63,7 @@ class Clock:
         self.now = instant
 
 
-def _box(lon0: float, lat0: float, width: float, height: float) -> dict[str, Any]:
+def box(lon0: float, lat0: float, width: float, height: float) -> dict[str, Any]:
     ring = [
         [lon0, lat0],
         [lon0 + width, lat0],
@@ -77,11 +77,11 @@ def _box(lon0: float, lat0: float, width: float, height: float) -> dict[str, Any
 def seed_areas(database: Database) -> None:
     """Two boroughs side by side, about 7 km² each, Lambeth split into two wards."""
     rows = [
-        (LAMBETH, "borough", "Lambeth", None, _box(-0.13, 51.44, 0.03, 0.03), 6.95e6),
-        (SOUTHWARK, "borough", "Southwark", None, _box(-0.10, 51.44, 0.03, 0.03), 6.95e6),
-        (WARD_L1, "ward", "Brixton Hill", LAMBETH, _box(-0.13, 51.44, 0.015, 0.03), 3.47e6),
-        (WARD_L2, "ward", "Coldharbour", LAMBETH, _box(-0.115, 51.44, 0.015, 0.03), 3.47e6),
-        (WARD_S1, "ward", "Peckham", SOUTHWARK, _box(-0.10, 51.44, 0.015, 0.03), 3.47e6),
+        (LAMBETH, "borough", "Lambeth", None, box(-0.13, 51.44, 0.03, 0.03), 6.95e6),
+        (SOUTHWARK, "borough", "Southwark", None, box(-0.10, 51.44, 0.03, 0.03), 6.95e6),
+        (WARD_L1, "ward", "Brixton Hill", LAMBETH, box(-0.13, 51.44, 0.015, 0.03), 3.47e6),
+        (WARD_L2, "ward", "Coldharbour", LAMBETH, box(-0.115, 51.44, 0.015, 0.03), 3.47e6),
+        (WARD_S1, "ward", "Peckham", SOUTHWARK, box(-0.10, 51.44, 0.015, 0.03), 3.47e6),
     ]
     with database.transaction() as session:
         for code, level, name, parent, geometry, area in rows:

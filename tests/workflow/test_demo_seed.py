@@ -1,0 +1,75 @@
+"""The demo seed: users of each role and deployments active, expired and refused; idempotent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from tests.workflow.scenario import box
+
+from patrolgate.settings import Settings
+from patrolgate.store import Database
+from patrolgate.store.tables import AreaRow
+from patrolgate.workflow import Workflow
+from patrolgate.workflow.demo_seed import HACKNEY, LAMBETH, SOUTHWARK, seed_demo_deployments
+
+
+def test_seed_states_and_idempotence(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three deployments in three states, the refusal on record, nothing seeded twice."""
+    with database.transaction() as session:
+        for i, borough in enumerate((LAMBETH, SOUTHWARK, HACKNEY)):
+            lon = -0.13 + 0.03 * i
+            session.add(
+                AreaRow(
+                    code=borough,
+                    level="borough",
+                    name=borough,
+                    parent_code=None,
+                    geometry=box(lon, 51.44, 0.03, 0.03),
+                    area_m2=7e6,
+                    crs="EPSG:27700",
+                )
+            )
+            session.add(
+                AreaRow(
+                    code=f"W{i}",
+                    level="ward",
+                    name=f"ward {i}",
+                    parent_code=borough,
+                    geometry=box(lon, 51.44, 0.01, 0.01),
+                    area_m2=0.8e6,
+                    crs="EPSG:27700",
+                )
+            )
+    fixed = settings.model_copy(update={"now": datetime(2026, 7, 3, 20, 0, tzinfo=UTC)})
+    expired, active, refused = seed_demo_deployments(database, fixed)
+    workflow = Workflow.from_settings(database, fixed)
+    states = {
+        d["id"]: (d["state"], d["end_reason"]) for d in workflow.list_deployments("oversight1")
+    }
+    assert states == {
+        expired: ("ended", "expired"),
+        active: ("active", None),
+        refused: ("submitted", None),
+    }
+    assert (
+        "no community impact assessment"
+        in workflow.show_deployment("oversight1", refused)["last_refusal"]
+    )
+    added = [e["payload"]["role"] for e in workflow.export_audit() if e["action"] == "user.added"]
+    assert set(added) == {
+        "admin",
+        "analyst",
+        "proposer",
+        "borough-commander",
+        "tactical-commander",
+        "strategic-commander",
+        "community-officer",
+        "oversight",
+    }
+    head = workflow.chain_head()["seq"]
+    assert seed_demo_deployments(database, fixed) == [expired, active, refused]
+    assert workflow.chain_head()["seq"] == head
+    assert workflow.verify_audit().ok
