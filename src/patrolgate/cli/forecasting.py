@@ -330,6 +330,7 @@ def backtest_command(
             window=length,
             refit=cadence,
             coverage=coverage,
+            timezone=settings.timezone,
             workers=workers,
             scheduler=scheduler,
             progress=advance,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +22,7 @@ from patrolgate.events.points import EventPoints
 from patrolgate.forecast import metrics
 from patrolgate.forecast._base import Forecaster, ForecastError
 from patrolgate.forecast._events import (
+    SECONDS_PER_DAY,
     fraction_within,
     prepare,
     to_datetime64,
@@ -184,23 +186,25 @@ MONTH = "month"
 
 
 def windows_of(
-    start: float, end: float, window: timedelta | float | str
+    start: float, end: float, window: timedelta | float | str, timezone: str = "UTC"
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Starts and lengths (days) of every whole window in ``[start, end)``.
 
     ``window`` is a length (timedelta, or float days) or ``"month"`` for calendar months
-    (UTC) starting at the first month boundary at or after ``start``.
+    of the local clock of ``timezone``, from the first month start at or after ``start``.
     """
     if window == MONTH:
-        first = to_datetime64(start).astype("datetime64[M]")
-        if to_days(first.astype("datetime64[s]")) < start:
-            first = first + 1
-        last = to_datetime64(end).astype("datetime64[M]")
-        months = np.arange(first, last + 1)
-        bounds = np.array([to_days(m.astype("datetime64[s]")) for m in months])
-        starts, stops = bounds[:-1], bounds[1:]
-        whole = stops <= end + 1e-9
-        return starts[whole], (stops - starts)[whole]
+        zone = ZoneInfo(timezone)
+        local = datetime.fromtimestamp(start * SECONDS_PER_DAY, tz=UTC).astimezone(zone)
+        month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if month < local:
+            month = (month + timedelta(days=32)).replace(day=1)
+        bounds = []
+        while to_days(month) <= end + 1e-9:
+            bounds.append(to_days(month))
+            month = (month + timedelta(days=32)).replace(day=1)
+        edges = np.array(bounds, dtype=np.float64)
+        return edges[:-1], np.diff(edges)
     if isinstance(window, str):
         raise ForecastError(f"unknown window {window!r}")
     length = window_days(window)
@@ -290,6 +294,7 @@ def backtest(
     window: timedelta | float | str = 1.0,
     refit: timedelta | float = 30.0,
     coverage: float = 0.05,
+    timezone: str = "UTC",
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
@@ -312,6 +317,8 @@ def backtest(
         Refit cadence (float: days); each refit starts a task.
     coverage : float
         Coverage fraction at which hit rate, PAI and PEI are reported.
+    timezone : str
+        Local clock of calendar-month windows.
     workers, scheduler, progress
         See :func:`patrolgate.forecast._execution.run_tasks`.
 
@@ -327,7 +334,7 @@ def backtest(
         raise ForecastError(f"coverage must be in (0, 1], not {coverage}")
     cadence = window_days(refit)
     first, last = to_days(start), to_days(end)
-    starts, lengths = windows_of(first, last, window)
+    starts, lengths = windows_of(first, last, window, timezone)
     if len(starts) == 0:
         raise ForecastError("the period holds no whole forecast window")
     # A refit happens at the first window starting at or after each multiple of the cadence.

@@ -1,0 +1,90 @@
+"""The forecast and backtest commands, end to end on imported police.uk data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import SHIPPED_DATA
+from typer.testing import CliRunner
+
+from patrolgate.cli import app
+
+runner = CliRunner()
+STREET = SHIPPED_DATA / "police-uk" / "city-of-london-street"
+BOROUGHS = SHIPPED_DATA / "london-boundaries" / "london_boroughs.geojson.gz"
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    """Run the CLI; returns exit code, standard output and standard error."""
+    result = runner.invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with London's boroughs and a year and a half of City of London crime."""
+    home = tmp_path_factory.mktemp("forecast-cli")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATROLGATE_HOME", str(home))
+        patch.delenv("PATROLGATE_DATABASE_URL", raising=False)
+        code, _, err = invoke(
+            "areas", "import", str(BOROUGHS), "--level", "borough",
+            "--code-field", "gss_code", "--name-field", "name",
+        )  # fmt: skip
+        assert code == 0, err
+        files = sorted(STREET.glob("201[78]-*.csv.gz"))[:18]
+        code, _, err = invoke("import", "police-uk", *map(str, files))
+        assert code == 0, err
+    return home
+
+
+def test_backtest_json_has_a_models_list(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATROLGATE_HOME", str(home))
+    code, out, err = invoke(
+        "backtest", "--models", "naive,kde,sepp", "--window", "month",
+        "--from", "2018-01-01", "--to", "2018-06-30", "--cell", "500",
+        "--category", "all", "--refit", "30d", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    document = json.loads(out)
+    names = [m["name"] for m in document["models"]]
+    assert names == ["naive", "kde", "sepp"]
+    for model in document["models"]:
+        assert model["n_forecasts"] == 6
+        assert model["n_events"] > 100
+        for key in ("hit_rate", "pai", "pei", "brier", "coverage", "seconds"):
+            assert key in model
+        assert model["pai"] > 1
+    assert "pai_minus_naive" in document["models"][1]
+
+
+def test_forecast_formats(home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATROLGATE_HOME", str(home))
+    common = ("--model", "kde", "--window", "month", "--at", "2018-06-01T00:00",
+              "--cell", "500", "--category", "all", "--top", "0.01")  # fmt: skip
+    code, out, err = invoke("forecast", *common, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["cells"][0]["rank"] == 1
+    assert document["cells"][0]["expected"] >= document["cells"][-1]["expected"]
+    code, out, err = invoke("forecast", *common, "--format", "geojson")
+    assert code == 0, err
+    collection = json.loads(out)
+    assert collection["type"] == "FeatureCollection" and collection["features"]
+    target = tmp_path / "map.png"
+    code, _, err = invoke("forecast", *common, "--format", "png", "--output", str(target))
+    assert code == 0, err
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, out, _ = invoke("forecast", *common)
+    assert code == 0 and "rank" in out
+
+
+def test_bad_options_exit_with_invalid_input(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATROLGATE_HOME", str(home))
+    assert invoke("forecast", "--model", "crystal-ball", "--at", "2018-06-01")[0] == 2
+    assert invoke("forecast", "--window", "soon", "--at", "2018-06-01")[0] == 2
+    assert invoke("backtest", "--category", "nonsense")[0] == 2
