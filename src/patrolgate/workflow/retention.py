@@ -21,6 +21,7 @@ from patrolgate.workflow.actors import load_actor
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import NotAuthorised
 from patrolgate.workflow.lifecycle import State
+from patrolgate.workflow.sweeper import sweep
 
 REDACTED = "[redacted under the retention schedule]"
 
@@ -53,6 +54,7 @@ def apply_retention(context: WorkflowContext, actor_login: str | None = None) ->
         if who.role is not Role.ADMIN:
             raise NotAuthorised(f"retention is applied by an admin (you are a {who.describe()})")
         actor = who.login
+    sweep(context)  # so that deployments past their end are recorded as ended first
     report = RetentionReport()
     intel_cutoff = now - timedelta(days=schedule.intelligence_text_days)
     with context.database.sessions() as session:
