@@ -1,4 +1,4 @@
-"""Hash chain: canonical form, and verify naming the first edited, deleted, inserted or moved entry."""
+"""Hash chain: canonical form; verify names the first edited, deleted, inserted or moved entry."""
 
 from __future__ import annotations
 
