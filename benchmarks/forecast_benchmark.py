@@ -16,13 +16,13 @@ import argparse
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import forecast_data  # noqa: E402 - the helper sits next to this script
-
-from patrolgate.forecast import (  # noqa: E402
+import forecast_data
+from patrolgate.forecast import (
     SEPP,
     Ensemble,
     Forecaster,
@@ -32,7 +32,7 @@ from patrolgate.forecast import (  # noqa: E402
     Seasonal,
     backtest,
 )
-from patrolgate.forecast.backtest import MONTH, BacktestResult  # noqa: E402
+from patrolgate.forecast.backtest import MONTH, BacktestResult
 
 
 def _models(timezone: str, window_days: float) -> dict[str, Forecaster]:
@@ -89,7 +89,7 @@ def _report(title: str, result: BacktestResult) -> None:
             print(f"  {model.name} weights at {fitted['fitted_at']}: {weights}")
 
 
-def _progress(label: str) -> object:
+def _progress(label: str) -> Callable[[int, int], None]:
     def show(done: int, total: int) -> None:
         print(f"\r{label}: {done}/{total} tasks", end="" if done < total else "\n", flush=True)
 
@@ -117,7 +117,7 @@ def main() -> None:
             refit=30.0,
             coverage=0.05,
             workers=args.workers,
-            progress=_progress("chicago"),  # type: ignore[arg-type]
+            progress=_progress("chicago"),
         )
         _report("Chicago aggravated assaults, daily windows 2016–2017, refit every 30 days", result)
 
@@ -135,7 +135,7 @@ def main() -> None:
             coverage=0.05,
             timezone="Europe/London",
             workers=args.workers,
-            progress=_progress("london"),  # type: ignore[arg-type]
+            progress=_progress("london"),
         )
         _report("London robbery (police.uk), calendar-month windows 2019-02 to 2021-01", result)
 

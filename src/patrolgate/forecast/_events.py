@@ -82,6 +82,18 @@ class PreparedEvents:
         """How many events (a prefix of the arrays) had ended by ``day``."""
         return int(np.searchsorted(self.end, day, side="right"))
 
+    def ended_after(self, day: float) -> PreparedEvents:
+        """The events whose interval ended after ``day`` (a slice: the arrays are sorted)."""
+        first = int(np.searchsorted(self.end, day, side="right"))
+        return PreparedEvents(
+            self.start[first:],
+            self.end[first:],
+            self.x[first:],
+            self.y[first:],
+            self.cell[first:],
+            self.raster[first:],
+        )
+
     def head(self, count: int) -> PreparedEvents:
         """The first ``count`` events."""
         return PreparedEvents(

@@ -244,11 +244,15 @@ def _run_segment(
     rel_p = np.zeros(len(edges) - 1)
     rel_y = np.zeros(len(edges) - 1)
     on_grid = prepared.take(prepared.cell >= 0)
+    longest = float(on_grid.duration.max()) if len(on_grid) else 0.0
     for i, (day, length) in enumerate(zip(starts, lengths, strict=True)):
         forecast = fitted.predict(to_datetime64(float(day)), float(length), events)
-        inside = (on_grid.end > day) & (on_grid.start < day + length)
-        share = fraction_within(on_grid.start[inside], on_grid.end[inside], day, day + length)
-        observed = np.bincount(on_grid.cell[inside], weights=share, minlength=grid.n_cells)
+        # Sorted by end: only events ending within the window plus the longest interval.
+        near = on_grid.ended_after(day)
+        near = near.head(near.known_at(day + length + longest))
+        inside = near.start < day + length
+        share = fraction_within(near.start[inside], near.end[inside], day, day + length)
+        observed = np.bincount(near.cell[inside], weights=share, minlength=grid.n_cells)
         hits = metrics.captured(forecast.expected, observed, grid.area, scored_levels)
         events_n[i] = observed.sum()
         curve_n[i] = hits[:-1]

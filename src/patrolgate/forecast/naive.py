@@ -37,7 +37,7 @@ class NaiveCounts(Forecaster):
         self, history: PreparedEvents, origin: float, length: float
     ) -> NDArray[np.float64]:
         low = origin - self.lookback_days
-        recent = history.take(history.end > low)
+        recent = history.ended_after(low)
         on_grid = recent.cell >= 0
         weights = fraction_within(recent.start, recent.end, low, origin)[on_grid]
         counts = np.bincount(recent.cell[on_grid], weights=weights, minlength=self.grid_.n_cells)

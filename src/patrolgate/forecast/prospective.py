@@ -54,7 +54,7 @@ class ProspectiveHotspot(Forecaster):
         self, history: PreparedEvents, origin: float, length: float
     ) -> NDArray[np.float64]:
         low = origin - self.time_band_days
-        recent = history.take(history.end > low)
+        recent = history.ended_after(low)
         # Mean of 1 / (1 + age_weeks) over the part of each interval inside the band.
         start = np.maximum(recent.start, low)
         inside = np.clip(recent.end - start, 0.0, None)

@@ -246,7 +246,7 @@ class SEPP(Forecaster):
         expected = self.background_ * (self.background_rate_ * length)
         # Triggers older than ~20 mean delays add nothing measurable.
         horizon = min(20.0 / self.omega_, 3650.0)
-        recent = history.take(history.end > origin - horizon)
+        recent = history.ended_after(origin - horizon)
         if len(recent) == 0 or self.theta_ <= 0:
             return expected
         weights = (
