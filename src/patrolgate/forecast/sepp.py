@@ -61,10 +61,14 @@ class SEPP(Forecaster):
 
     ``mu * nu(x) + sum_j theta * omega * exp(-omega (t - t_j)) * N(x - x_j; sigma^2)``
 
-    over earlier events ``j``. ``nu`` is a Gaussian-smoothed density of the events' background
-    shares (stochastic declustering), ``theta`` the branching ratio, ``1 / omega`` the mean
-    trigger delay and ``sigma`` the spatial reach of triggering. EM runs on the last
-    ``training_days`` of the events; pairs of events are found with a k-d tree over
+    over earlier events ``j``. ``nu`` is the background's shape: a time-decayed kernel
+    density of all recent history (``background_bandwidth``, ``background_decay_days``), held
+    fixed while EM estimates the background rate ``mu``, the branching ratio ``theta``, the
+    mean trigger delay ``1 / omega`` and the spatial reach ``sigma`` of triggering on the last
+    ``training_days``. Each event is left out of its own background, so it cannot explain
+    itself. (Declustering the background by the fitted background probabilities, as in
+    Mohler et al. 2011, was tried and forecast worse on Chicago: it removes the repeat
+    places that make hot spots persistent.) Pairs of events are found with a k-d tree over
     (x, y, scaled time), restricted to ``max_distance`` metres and ``max_delay_days``, never
     over all pairs. Events whose time intervals overlap cannot be ordered, so they are not
     paired: with month-granular data, triggering within a month is not identifiable and the
