@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import typer
 
-from patrolgate.cli import areas, audit, demo, deployments, events, forecasting, importing, workflow
+from patrolgate.cli import (
+    areas,
+    audit,
+    demo,
+    deployments,
+    events,
+    forecasting,
+    importing,
+    oversight,
+    reports,
+    serve,
+    workflow,
+)
 from patrolgate.cli.context import ErrorMappingGroup, load_settings
 
 app = typer.Typer(
@@ -28,7 +40,19 @@ def _root(ctx: typer.Context) -> None:
     ctx.obj = load_settings()
 
 
-for module in (importing, areas, events, demo, workflow, deployments, audit, forecasting):
+for module in (
+    importing,
+    areas,
+    events,
+    demo,
+    workflow,
+    deployments,
+    audit,
+    forecasting,
+    serve,
+    oversight,
+    reports,
+):
     module.register(app)
 
 

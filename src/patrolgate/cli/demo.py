@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from patrolgate.cli.context import console, open_database, settings_of
+from patrolgate.cli.serve import serve_demo
 from patrolgate.demo import build_demo
 
 
@@ -37,7 +38,4 @@ def demo(
         years = ", ".join(f"{year}: {count:,}" for year, count in sorted(by_year.items()))
         table.add_row(category, f"{sum(by_year.values()):,}", years)
     console.print(table)
-    if not no_serve:
-        console.print(
-            "The web service is not part of this release yet; the demo database is ready."
-        )
+    serve_demo(settings, serve_too=not no_serve)

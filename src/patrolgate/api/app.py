@@ -1,0 +1,162 @@
+"""The FastAPI application factory: everything is built here, from the settings, never on import."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+
+from patrolgate.api import (
+    problems,
+    routes_accounts,
+    routes_picture,
+    routes_records,
+    routes_workflow,
+)
+from patrolgate.api.accounts import wall_clock
+from patrolgate.api.dependencies import services_of
+from patrolgate.api.picture import MapWindow
+from patrolgate.api.services import Services
+from patrolgate.settings import Settings
+from patrolgate.store import Database, create_database
+
+log = logging.getLogger("patrolgate.api")
+
+#: How often the service records the clock's transitions (activation, expiry, lapse).
+SWEEP_SECONDS = 30.0
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+async def _sweep_forever(services: Services, every: float) -> None:
+    while True:
+        try:
+            swept = await run_in_threadpool(services.workflow.sweep)
+            if swept:
+                log.info("sweeper recorded %d clock transition(s)", len(swept))
+        except Exception:  # the loop must outlive a failed sweep; the next one retries
+            log.exception("sweep failed")
+        await asyncio.sleep(every)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Callable[[], datetime] | None = None,
+    security_clock: Callable[[], datetime] = wall_clock,
+    sweep_every: float | None = SWEEP_SECONDS,
+    warm_picture: bool = False,
+) -> FastAPI:
+    """Build the web service: JSON API under ``/api/v1``, browser UI, health checks.
+
+    ``clock`` replaces the settings' clock for the workflow (tests move it by hand);
+    ``security_clock`` times sessions and sign-in throttling (the wall clock by default).
+    """
+    own_database = database is None
+    db = database or create_database(settings.resolved_database_url)
+    db.migrate()
+    services = Services.build(settings, db, clock=clock, security_clock=security_clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        tasks = []
+        if sweep_every:
+            tasks.append(asyncio.create_task(_sweep_forever(services, sweep_every)))
+        if warm_picture:
+
+            def warm() -> None:
+                services.picture.forecast_geojson(MapWindow.DAY)
+
+            tasks.append(asyncio.create_task(asyncio.to_thread(warm)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            if own_database:
+                db.dispose()
+
+    app = FastAPI(
+        title="PatrolGate",
+        version="1",
+        summary="Governs exceptional, area-based police deployments.",
+        description=(
+            "Intelligence picture, authorisation workflow and accountability for exceptional, "
+            "area-based police deployments. Areas, never people. Sign in with a browser "
+            "session or send `Authorization: Bearer <token>`; errors are RFC 9457 problem "
+            "details."
+        ),
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    problems.install(app, html=_html_errors())
+    for module in (routes_accounts, routes_picture, routes_workflow, routes_records):
+        app.include_router(module.router)
+    _health(app)
+    _mount_web(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if request.url.path.startswith("/api/") or request.method != "GET":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def _health(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["health"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        """The process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: the database answers")
+    def readyz(request: Request) -> Response:
+        """The database answers and is migrated."""
+        services = services_of(request)
+        try:
+            with services.database.engine.connect() as connection:
+                connection.execute(text("SELECT 1 FROM audit_head"))
+        except Exception as error:  # any failure means not ready; say which
+            return JSONResponse(
+                {"status": "unavailable", "detail": type(error).__name__}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "database": services.database.engine.dialect.name})
+
+
+def _html_errors() -> problems.HtmlErrors:
+    from patrolgate.web.pages import render_error
+
+    return render_error
+
+
+def _mount_web(app: FastAPI) -> None:
+    from patrolgate.web import mount
+
+    mount(app)

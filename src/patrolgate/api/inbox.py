@@ -1,0 +1,52 @@
+"""Each user's inbox: the deployments awaiting an action only they (or their role) can take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patrolgate.api.guide import guide
+from patrolgate.api.services import Services
+from patrolgate.workflow import Actor
+
+#: Actions that mean "this awaits you"; extend, complete and revoke are offered, never owed.
+AWAITING = {
+    "submit": "submit the draft",
+    "consult": "consultation for your borough",
+    "assess-impact": "community impact assessment",
+    "authorise": "authorisation",
+    "ratify": "ratification of an urgent authorisation",
+    "debrief": "debrief due",
+}
+
+
+def inbox_of(services: Services, actor: Actor) -> list[dict[str, Any]]:
+    """Deployments with an action awaiting ``actor``, oldest first."""
+    services.workflow.sweep()
+    now = services.clock()
+    items: list[dict[str, Any]] = []
+    for summary in reversed(services.workflow.list_deployments(actor.login)):
+        if summary["state"] == "debriefed":
+            continue
+        found = guide(services.database, actor, summary["id"], now)
+        owed = [a for a in found["actions"] if a in AWAITING]
+        if "assess-impact" in owed and _assessed(found):
+            owed.remove("assess-impact")
+        if "consult" in owed and actor.role.value == "community-officer":
+            owed.remove("consult")  # community officers may respond; they are not owed
+        if owed:
+            items.append(
+                {
+                    "deployment": summary,
+                    "actions": owed,
+                    "why": [AWAITING[a] for a in owed],
+                    "ready": found["ready"],
+                }
+            )
+    return items
+
+
+def _assessed(found: dict[str, Any]) -> bool:
+    return any(
+        item["label"].startswith("Community impact assessment") and item["done"]
+        for item in found["checklist"]
+    )

@@ -1,0 +1,42 @@
+"""Live deployments on the map: their areas, states and remaining time (read-only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patrolgate.api.services import Services
+from patrolgate.store.workflow_tables import DeploymentRow
+from patrolgate.workflow.lifecycle import LIVE, State, effective_state
+
+
+def live_geojson(services: Services) -> dict[str, Any]:
+    """A FeatureCollection of authorised and active deployments."""
+    services.workflow.sweep()
+    now = services.clock()
+    features = []
+    with services.database.sessions() as session:
+        rows = session.query(DeploymentRow).filter(DeploymentRow.state.in_([s.value for s in LIVE]))
+        for row in rows:
+            state = effective_state(row, now)
+            if state not in LIVE:
+                continue
+            until = row.end if state is State.ACTIVE else row.start
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": row.geometry,
+                    "properties": {
+                        "id": row.id,
+                        "profile": row.profile_name,
+                        "state": state.value,
+                        "start": row.start.isoformat(),
+                        "end": row.end.isoformat(),
+                        "end_local": services.workflow.local(row.end),
+                        "seconds_remaining": max(int((row.end - now).total_seconds()), 0),
+                        "seconds_to_start": max(int((until - now).total_seconds()), 0)
+                        if state is State.AUTHORISED
+                        else 0,
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,70 @@
+"""``/api/v1`` intelligence picture: events summary, forecasts, accuracy, boundaries, places."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from patrolgate.api.dependencies import ActorDep, ServicesDep
+from patrolgate.api.live import live_geojson
+from patrolgate.api.picture import MapWindow
+from patrolgate.events.taxonomy import Category
+from patrolgate.store.event_queries import EventFilter, GroupBy, summarise
+
+router = APIRouter(prefix="/api/v1", tags=["intelligence picture"])
+
+
+@router.get("/events/summary", summary="Event counts by group")
+def events_summary(
+    services: ServicesDep,
+    _actor: ActorDep,
+    group_by: list[GroupBy] = Query(default=[GroupBy.CATEGORY, GroupBy.YEAR]),
+    category: list[Category] | None = Query(default=None),
+) -> list[dict[str, Any]]:
+    """Counts of stored events grouped by year, month, borough and/or category."""
+    where = EventFilter(categories=frozenset(category) if category else None)
+    return summarise(services.database, group_by, where)
+
+
+@router.get("/forecast", summary="Forecast top cells as GeoJSON")
+def forecast(
+    services: ServicesDep, _actor: ActorDep, window: MapWindow = MapWindow.DAY
+) -> dict[str, Any]:
+    """The default model's top cells for the current window, with its measured accuracy."""
+    return services.picture.forecast_geojson(window)
+
+
+@router.get("/forecast/accuracy", summary="Backtest results of the default model")
+def accuracy(
+    services: ServicesDep, _actor: ActorDep, window: MapWindow = MapWindow.DAY
+) -> dict[str, Any]:
+    """A rolling-origin backtest of recent windows: hit rate, PAI and PEI* at 5 % coverage."""
+    return services.picture.accuracy(window)
+
+
+@router.get("/areas", summary="Borough or ward boundaries as GeoJSON")
+def areas(
+    services: ServicesDep,
+    _actor: ActorDep,
+    level: str = Query(default="borough", pattern="^(borough|ward)$"),
+) -> dict[str, Any]:
+    """The shipped boundaries, simplified: the map's offline basemap."""
+    return services.picture.boundaries(level)
+
+
+@router.get("/places", summary="Recent events and forecast at a point")
+def place(
+    services: ServicesDep,
+    _actor: ActorDep,
+    lon: float = Query(ge=-180, le=180),
+    lat: float = Query(ge=-90, le=90),
+) -> dict[str, Any]:
+    """The ward and borough at a point, their recent events and the forecast there."""
+    return services.picture.place(lon, lat)
+
+
+@router.get("/map/deployments", summary="Live deployments as GeoJSON, with remaining time")
+def live_deployments(services: ServicesDep, _actor: ActorDep) -> dict[str, Any]:
+    """Authorised and active deployments' areas, each with its state and seconds remaining."""
+    return live_geojson(services)

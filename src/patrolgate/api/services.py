@@ -1,0 +1,60 @@
+"""What the web service holds for its lifetime: settings, database, workflow, accounts, map."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from patrolgate.api.accounts import Accounts, wall_clock
+from patrolgate.api.picture import Picture
+from patrolgate.settings import Mode, Settings
+from patrolgate.store import Database
+from patrolgate.workflow import Workflow
+
+SESSION_COOKIE = "pg_session"
+LOGIN_CSRF_COOKIE = "pg_login_csrf"
+
+
+@dataclass
+class Services:
+    """Everything a request needs, built once by :func:`patrolgate.api.create_app`."""
+
+    settings: Settings
+    database: Database
+    workflow: Workflow
+    accounts: Accounts
+    picture: Picture
+    clock: Callable[[], datetime]
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        database: Database,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        security_clock: Callable[[], datetime] = wall_clock,
+    ) -> Services:
+        """Wire the services over one database and clock."""
+        now = clock or settings.clock_now
+        picture = Picture(database, settings, now)
+        workflow = Workflow(
+            database=database,
+            clock=now,
+            timezone=settings.tz,
+            forecast=picture.snapshot,
+        )
+        return cls(
+            settings=settings,
+            database=database,
+            workflow=workflow,
+            accounts=Accounts(database, clock=security_clock),
+            picture=picture,
+            clock=now,
+        )
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure except in development and demo mode (plain http on loopback)."""
+        return self.settings.mode is Mode.PRODUCTION

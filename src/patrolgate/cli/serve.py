@@ -1,0 +1,59 @@
+"""``patrolgate serve``: the web service and browser UI (uvicorn)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from patrolgate.api import create_app
+from patrolgate.api.demo_accounts import DEMO_PASSWORD, ensure_demo_accounts
+from patrolgate.cli.context import console, open_database, settings_of
+from patrolgate.settings import Mode, Settings
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``serve`` command."""
+    app.command("serve")(serve)
+
+
+def run_service(settings: Settings, host: str, port: int) -> None:
+    """Serve ``settings``' database at http://host:port until interrupted."""
+    application = create_app(settings, warm_picture=True)
+    console.print(f"PatrolGate at http://{host}:{port} (Ctrl-C to stop)", highlight=False)
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        backlog=2048,
+    )
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the JSON API under /api/v1 and the browser UI."""
+    run_service(settings_of(ctx), host, port)
+
+
+def serve_demo(settings: Settings, *, serve_too: bool) -> None:
+    """After ``patrolgate demo``: demo accounts (demo mode), printed, then the service."""
+    if settings.mode is Mode.PRODUCTION:
+        console.print("Production mode: no demo accounts; run `patrolgate serve`.")
+        return
+    demo_settings = settings.model_copy(update={"mode": Mode.DEMO})
+    with open_database(demo_settings) as database:
+        accounts = ensure_demo_accounts(database, demo_settings)
+    table = Table("user", "role", "rank", title=f"Demo accounts (password: {DEMO_PASSWORD})")
+    for login, role, rank in accounts:
+        table.add_row(login, role, rank)
+    console.print(table)
+    if serve_too:
+        run_service(demo_settings, "127.0.0.1", 8000)

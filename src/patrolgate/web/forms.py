@@ -1,0 +1,141 @@
+"""Browser forms to workflow documents: the NDM rationale, impact assessment and debrief."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import FormData
+
+from patrolgate.errors import InvalidInput
+from patrolgate.workflow import Debrief, ImpactAssessment, Rationale
+from patrolgate.workflow.documents import parse_document
+
+NDM_STAGES = (
+    ("information", "1. Gather information and intelligence"),
+    ("threat_and_risk", "2. Assess threat and risk, develop a working strategy"),
+    ("powers_and_policy", "3. Consider powers and policy"),
+    ("options", "4. Identify options and contingencies"),
+    ("action_and_review", "5. Take action and review"),
+)
+PLAN = (
+    ("proportionate", "Proportionate"),
+    ("legal", "Legal"),
+    ("accountable", "Accountable"),
+    ("necessary", "Necessary"),
+)
+OPTION_ROWS = 3
+
+
+def text(form: FormData, name: str) -> str:
+    """A form field as stripped text ('' when absent)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def optional(form: FormData, name: str) -> str | None:
+    """A form field, or None when empty."""
+    return text(form, name) or None
+
+
+def local_time(form: FormData, name: str, zone: ZoneInfo) -> datetime:
+    """A ``datetime-local`` field read in the force's time zone."""
+    raw = text(form, name)
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"{name.replace('_', ' ')}: give a date and time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def rationale_of(form: FormData) -> Rationale:
+    """The NDM rationale from the propose form."""
+    options = [
+        {"option": text(form, f"option_{i}"), "why_not_enough": text(form, f"why_not_{i}")}
+        for i in range(OPTION_ROWS)
+        if text(form, f"option_{i}") or text(form, f"why_not_{i}")
+    ]
+    investigators = [o.strip() for o in text(form, "investigators").split(",") if o.strip()]
+    data: dict[str, Any] = {
+        "criterion": text(form, "criterion"),
+        "summary": text(form, "summary"),
+        "ndm": {key: text(form, f"ndm_{key}") for key, _ in NDM_STAGES},
+        "plan": {key: text(form, f"plan_{key}") for key, _ in PLAN},
+        "less_intrusive_options": options,
+        "investigation": {
+            "reference": optional(form, "investigation_reference"),
+            "officers": investigators,
+        },
+        "rights_consideration": optional(form, "rights_consideration"),
+    }
+    return parse_document(Rationale, data, "the proposal")
+
+
+def area_of(form: FormData) -> tuple[list[str] | None, dict[str, Any] | None]:
+    """Area codes picked from the lists, or the polygon drawn on the map (not both)."""
+    codes = [c for c in form.getlist("area_codes") if isinstance(c, str) and c.strip()]
+    drawn = text(form, "geojson")
+    if codes and drawn:
+        raise InvalidInput("pick boroughs or wards, or draw the area, not both")
+    if drawn:
+        try:
+            document = json.loads(drawn)
+        except json.JSONDecodeError:
+            raise InvalidInput("the drawn area is not valid GeoJSON; draw it again") from None
+        if not isinstance(document, dict):
+            raise InvalidInput("the drawn area is not a GeoJSON polygon")
+        return None, document
+    if not codes:
+        raise InvalidInput("choose the area: pick boroughs or wards, or draw it on the map")
+    return codes, None
+
+
+def impact_assessment_of(form: FormData, zone: ZoneInfo) -> ImpactAssessment:
+    """The community impact assessment form."""
+    data: dict[str, Any] = {
+        "area_and_intelligence_basis": text(form, "area_and_intelligence_basis"),
+        "communities_affected": text(form, "communities_affected"),
+        "current_tensions": text(form, "current_tensions"),
+        "expected_impact": text(form, "expected_impact"),
+        "equality_impact": text(form, "equality_impact"),
+        "engagement": {
+            "borough": text(form, "engagement_borough"),
+            "independent_advisory_group": text(form, "engagement_iag"),
+            "community_monitoring_group": text(form, "engagement_cmg"),
+        },
+        "mitigations": [m.strip() for m in text(form, "mitigations").splitlines() if m.strip()],
+        "residual_risk": text(form, "residual_risk"),
+        "owner": text(form, "owner"),
+        "next_review": local_time(form, "next_review", zone).isoformat(),
+        "public_notice_before": optional(form, "public_notice_before"),
+        "public_notice_not_practicable": optional(form, "public_notice_not_practicable"),
+    }
+    return parse_document(ImpactAssessment, data, "the impact assessment")
+
+
+def debrief_of(form: FormData) -> Debrief:
+    """The debrief form."""
+    outcomes: dict[str, int] = {}
+    for name in ("stops", "arrests", "weapons_recovered"):
+        raw = text(form, f"outcome_{name}")
+        if raw:
+            try:
+                outcomes[name] = int(raw)
+            except ValueError:
+                raise InvalidInput(f"{name.replace('_', ' ')}: a whole number") from None
+    try:
+        complaints = int(text(form, "complaints_received") or "0")
+    except ValueError:
+        raise InvalidInput("complaints received: a whole number") from None
+    data: dict[str, Any] = {
+        "summary": text(form, "summary"),
+        "patrol_conformance": text(form, "patrol_conformance"),
+        "outcomes": outcomes,
+        "community_feedback": text(form, "community_feedback"),
+        "complaints_received": complaints,
+        "public_notice_after": optional(form, "public_notice_after"),
+        "lessons": optional(form, "lessons"),
+    }
+    return parse_document(Debrief, data, "the debrief")
