@@ -40,7 +40,7 @@ def read_chicago(first: str, last: str) -> tuple[EventPoints, shapely.Geometry]:
     start = np.array(stamps, dtype="datetime64[s]")
     events = EventPoints(
         t_start=start,
-        t_end=start + np.timedelta64(60, "s"),
+        t_end=(start + np.timedelta64(60, "s")).astype("datetime64[s]"),
         x=x,
         y=y,
         category=np.full(len(x), "violence-with-injury"),
