@@ -201,6 +201,7 @@ def evaluate_deployment(
     *,
     forecast: Forecast | None = None,
     avoid: list[BaseGeometry] | None = None,
+    data_until: np.datetime64 | None = None,
 ) -> DeploymentEvaluation:
     """Evaluate one deployment against matched controls.
 
@@ -221,6 +222,10 @@ def evaluate_deployment(
         is compared with what happened, and its risk is matched when choosing controls.
     avoid : list of geometries, optional
         Areas no control may touch (other deployments at the time).
+    data_until : numpy.datetime64, optional
+        Records are complete up to this instant (default: complete). Before the deployment
+        window is covered the verdict is "not enough data"; before the after window is
+        covered the after comparison is left out.
 
     Returns
     -------
@@ -285,13 +290,17 @@ def evaluate_deployment(
     }
     if not controls:
         reasons.append("no place in the study area could serve as a control")
+    after_complete = data_until is None or data_until >= windows.after[1]
+    if data_until is not None and data_until < windows.during[1]:
+        reasons.append(f"records reach only {data_until}Z, before the deployment ended")
     if counts["target"].before == 0:
         reasons.append("no events in the area before the deployment")
 
     during = after = None
     if controls:
         during = _contrast(groups, windows.before, windows.during, windows, design, n)
-        after = _contrast(groups, windows.before, windows.after, windows, design, n)
+        if after_complete:
+            after = _contrast(groups, windows.before, windows.after, windows, design, n)
         if not during.enough_data:
             reasons.append(
                 f"at the rate before, {during.expected:.1f} events were expected in the area "
