@@ -14,6 +14,7 @@ from patrolgate.cli import (
     audit,
     demo,
     deployments,
+    evaluating,
     events,
     forecasting,
     importing,
@@ -52,6 +53,7 @@ for module in (
     serve,
     oversight,
     reports,
+    evaluating,
 ):
     module.register(app)
 
