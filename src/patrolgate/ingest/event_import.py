@@ -21,7 +21,12 @@ from patrolgate.geo.projection import Projection, choose_crs
 from patrolgate.store.area_repository import load_areas, stored_levels
 from patrolgate.store.database import Database
 from patrolgate.store.event_queries import stored_study_crs
-from patrolgate.store.event_store import count_events, insert_events
+from patrolgate.store.event_store import (
+    count_events,
+    create_secondary_indexes,
+    drop_secondary_indexes,
+    insert_events,
+)
 from patrolgate.store.tables import ImportRun
 
 
@@ -157,9 +162,18 @@ def store_parsed_file(
             # a large file loads (random ids otherwise thrash the default 2,000 pages).
             connection.exec_driver_sql("PRAGMA cache_size=-131072")
         accepted = 0
+        secondary_dropped = False
         for rows in _prepared_rows(parsed, assigner, run.id, sqlite, strict):
+            if sqlite and not secondary_dropped and len(rows) >= LARGE_CHUNK:
+                # A large file loads faster without the secondary index, rebuilt once at
+                # the end, in the same transaction (SQLite only: readers keep their snapshot,
+                # where PostgreSQL would lock them out for the whole import).
+                drop_secondary_indexes(connection)
+                secondary_dropped = True
             accepted += len(rows)
             insert_events(session, rows)
+        if secondary_dropped:
+            create_secondary_indexes(connection)
         if strict and parsed.rejected:
             raise InvalidInput(
                 f"{parsed.path}: bad row(s) and --strict given; nothing stored "
@@ -185,6 +199,8 @@ def store_parsed_file(
 
 
 _DONE = object()
+#: A first chunk this full marks a large file (see ``store_parsed_file``).
+LARGE_CHUNK = 50_000
 
 
 def _prepared_rows(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from patrolgate.store.tables import EventRow
+from patrolgate.store.tables import Base, EventRow
 
 EVENT_COLUMNS = (
     "id",
@@ -53,3 +53,15 @@ def insert_events(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         return
     connection = session.connection()
     connection.exec_driver_sql(insert_statement(connection.dialect.name), list(rows))
+
+
+def drop_secondary_indexes(connection: Connection) -> None:
+    """Drop the events table's indexes other than its primary key (inside a transaction)."""
+    for index in Base.metadata.tables["events"].indexes:
+        index.drop(connection)
+
+
+def create_secondary_indexes(connection: Connection) -> None:
+    """Create them again, exactly as the models (and migrations) define them."""
+    for index in Base.metadata.tables["events"].indexes:
+        index.create(connection)
