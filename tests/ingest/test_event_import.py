@@ -162,3 +162,27 @@ def test_killing_an_import_midway_loses_nothing_already_stored(
         AreaAssigner(database),
     )
     assert report.stored == 606
+
+
+def test_large_files_load_without_the_secondary_index_and_get_it_back(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a large-file load the schema is exactly the models' again, index included."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    import patrolgate.ingest.event_import as event_import
+    from patrolgate.store import Base
+
+    monkeypatch.setattr(event_import, "LARGE_CHUNK", 10)
+    report = store_parsed_file(
+        database,
+        parse_police_uk(CITY / "2017-08-city-of-london-street.csv.gz"),
+        AreaAssigner(database),
+    )
+    assert report.stored == 668
+    names = {index["name"] for index in inspect(database.engine).get_indexes("events")}
+    assert "ix_events_category_time" in names
+    with database.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
