@@ -210,6 +210,8 @@ def test_demo_builds_once_and_only_once(
     """A small copy of the shipped data: the second run imports nothing and reports the same."""
     data = tmp_path / "demo-data"
     shutil.copytree(BOUNDARIES, data / "london-boundaries")
+    for folder in ("mopac-pas", "london-population"):
+        shutil.copytree(SHIPPED_DATA / folder, data / folder)
     (data / "mps-homicide").mkdir(parents=True)
     shutil.copy(HOMICIDES, data / "mps-homicide")
     city = data / "police-uk" / "city-of-london-street"
@@ -227,7 +229,10 @@ def test_demo_builds_once_and_only_once(
     assert "imported 33 borough boundaries" in first
     assert "imported 2018-07-city-of-london-street.csv.gz: 766 events" in first
     assert "3,678 events" in first
+    assert "3 example deployments" in first
     code, second, err = invoke("demo", "--no-serve")
     assert code == 0, err
-    assert "imported" not in second
+    assert "imported" not in second and "oversight data" not in second
     assert "3,678 events" in second
+    code, listed, _ = invoke("deployment", "list", "--as", "sfc.adams", "--format", "json")
+    assert code == 0 and len(json.loads(listed)) == 3

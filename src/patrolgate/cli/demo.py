@@ -38,4 +38,9 @@ def demo(
         years = ", ".join(f"{year}: {count:,}" for year, count in sorted(by_year.items()))
         table.add_row(category, f"{sum(by_year.values()):,}", years)
     console.print(table)
+    console.print(
+        f"{built.deployments} example deployments (one active, one expired, one refused for a "
+        "missing impact assessment): `patrolgate deployment list --as sfc.adams`",
+        highlight=False,
+    )
     serve_demo(settings, serve_too=not no_serve)

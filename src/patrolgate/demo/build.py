@@ -20,12 +20,14 @@ from patrolgate.events.records import ParsedSource
 from patrolgate.events.source_file import file_sha256
 from patrolgate.geo.areas import AreaLevel, areas_from_geojson, normalise_name
 from patrolgate.ingest import AreaAssigner, store_parsed_file
+from patrolgate.oversight.seed import seed_demo_oversight
 from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.store.area_repository import crs_for_areas, load_areas, save_areas
 from patrolgate.store.crime_count_store import insert_counts
 from patrolgate.store.event_queries import EventFilter, GroupBy, date_range, summarise
 from patrolgate.store.tables import AreaRow, CrimeCountRow, ImportRun
+from patrolgate.workflow.demo_seed import seed_demo_deployments
 
 BOUNDARIES = (
     ("london_boroughs.geojson.gz", AreaLevel.BOROUGH, "gss_code", "name", None),
@@ -54,6 +56,7 @@ class DemoSummary:
     by_category_year: dict[str, dict[int, int]] = field(default_factory=dict)
     years: list[int] = field(default_factory=list)
     imported_files: int = 0
+    deployments: int = 0
 
 
 def _already_imported(database: Database, path: Path) -> bool:
@@ -102,7 +105,17 @@ def build_demo(database: Database, settings: Settings, *, console: Console) -> D
             highlight=False,
         )
     _import_counts(database, data / "mps-recorded-crime", console)
-    return _summary(database, imported)
+    deployments = seed_demo_deployments(database, settings)
+    oversight = seed_demo_oversight(database, settings)
+    if oversight.pas_rows or oversight.lsoas or oversight.pings:
+        console.print(
+            f"oversight data: {oversight.pas_rows:,} survey results, {oversight.lsoas:,} LSOA "
+            f"deprivation ranks, {oversight.pings:,} patrol pings",
+            highlight=False,
+        )
+    summary = _summary(database, imported)
+    summary.deployments = len(deployments)
+    return summary
 
 
 def _import_boundaries(database: Database, folder: Path, console: Console) -> None:
