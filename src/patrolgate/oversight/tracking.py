@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from patrolgate.errors import InvalidInput, NotFound
@@ -177,12 +177,13 @@ def import_pings(database: Database, path: Path, timezone: ZoneInfo) -> PingImpo
             postgresql.insert if database.engine.dialect.name == "postgresql" else sqlite.insert
         )
         values = [{**r, "import_run_id": run.id} for r in rows.values()]
-        stored = 0
+        before = int(session.scalar(select(func.count()).select_from(UnitPingRow)) or 0)
         for begin in range(0, len(values), 5000):
-            result = session.execute(
+            session.execute(
                 insert(UnitPingRow).on_conflict_do_nothing(), values[begin : begin + 5000]
             )
-            stored += max(int(result.rowcount), 0)  # type: ignore[attr-defined]
+        after = int(session.scalar(select(func.count()).select_from(UnitPingRow)) or 0)
+        stored = after - before
         report.stored = stored
         report.duplicates += len(values) - stored
         run.rows_stored = stored
