@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from patrolgate.api import (
+    oversight_routes,
     problems,
     routes_accounts,
     routes_picture,
@@ -115,6 +116,7 @@ def create_app(
     problems.install(app, html=_html_errors())
     for module in (routes_accounts, routes_picture, routes_workflow, routes_records):
         app.include_router(module.router)
+    app.include_router(oversight_routes.router)  # public transparency pages, MOPAC's dashboard
     _health(app)
     _mount_web(app)
 

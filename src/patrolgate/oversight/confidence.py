@@ -99,10 +99,11 @@ def community_confidence(
                 "after_period_end": after[0].isoformat() if after else None,
                 "after_overlaps_period": after[2] if after else None,
             }
+            bucket = groups[(measure, code in with_deployments)]
+            if before:
+                bucket["before"].append(before[1])
             if before and after:
                 overlapping |= after[2]
-                bucket = groups[(measure, code in with_deployments)]
-                bucket["before"].append(before[1])
                 bucket["after"].append(after[1])
                 bucket["change"].append(after[1] - before[1])
         boroughs.append(row)
@@ -112,7 +113,8 @@ def community_confidence(
         for has, key in ((True, "with_deployments"), (False, "without_deployments")):
             bucket = groups[(measure, has)]
             entry[key] = {
-                "boroughs": len(bucket["change"]),
+                "boroughs": len(bucket["before"]),
+                "boroughs_surveyed_after": len(bucket["change"]),
                 "before": _mean(bucket["before"]),
                 "after": _mean(bucket["after"]),
                 "change": _mean(bucket["change"]),
