@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench-import bench-forecast clean-demo
+.PHONY: demo test lint typecheck pytest bench-import bench-forecast bench-api serve clean-demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || echo "chromium could not be installed: browser tests will skip"
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -34,6 +35,12 @@ bench-import: $(STAMP)
 
 bench-forecast: $(STAMP)
 	$(BIN)/python benchmarks/forecast_benchmark.py
+
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/api_benchmark.py
+
+serve: $(STAMP)
+	$(BIN)/patrolgate serve
 
 clean-demo:
 	rm -rf patrolgate-data
