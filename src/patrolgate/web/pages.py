@@ -36,7 +36,7 @@ from patrolgate.workflow.intelligence_records import AUTHORS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
-_DEPLOYMENT_ACTION = re.compile(r"^/deployments/(dep_[A-Za-z0-9_-]+)/[a-z-]+$")
+_DEPLOYMENT_ACTION = re.compile(r"^/deployments/(dep[-_][A-Za-z0-9_-]+)/[a-z-]+$")
 
 
 def page(

@@ -6,7 +6,7 @@
   var items = document.querySelectorAll("#step-list li");
   var current = 0;
   form.classList.add("js");
-  function show(i) {
+  function show(i, focus) {
     current = Math.max(0, Math.min(steps.length - 1, i));
     steps.forEach(function (s, k) { s.classList.toggle("current", k === current); });
     items.forEach(function (li, k) {
@@ -16,7 +16,7 @@
     document.getElementById("step-back").disabled = current === 0;
     document.getElementById("step-next").hidden = current === steps.length - 1;
     var first = steps[current].querySelector("input, select, textarea");
-    if (first) { first.focus(); }
+    if (first && focus) { first.focus(); }
     if (current === 1 && map) { setTimeout(function () { map.invalidateSize(); }, 50); }
   }
   function valid(step) {
@@ -24,11 +24,11 @@
     for (var i = 0; i < fields.length; i++) { if (!fields[i].checkValidity()) { fields[i].reportValidity(); return false; } }
     return true;
   }
-  document.getElementById("step-next").addEventListener("click", function () { if (valid(steps[current])) { show(current + 1); } });
-  document.getElementById("step-back").addEventListener("click", function () { show(current - 1); });
+  document.getElementById("step-next").addEventListener("click", function () { if (valid(steps[current])) { show(current + 1, true); } });
+  document.getElementById("step-back").addEventListener("click", function () { show(current - 1, true); });
   form.addEventListener("submit", function (e) {
     for (var i = 0; i < steps.length; i++) {
-      if (!valid(steps[i])) { e.preventDefault(); show(i); return; }
+      if (!valid(steps[i])) { e.preventDefault(); show(i, true); return; }
     }
   });
 
