@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
+from patrolgate.errors import InvalidInput
 from patrolgate.evaluation import (
     DeploymentArea,
     DeploymentEvaluation,
@@ -16,7 +17,6 @@ from patrolgate.evaluation import (
     Verdict,
     evaluate_deployment,
 )
-from patrolgate.errors import InvalidInput
 from patrolgate.events.points import EventPoints
 from patrolgate.geo.grid import Grid
 
