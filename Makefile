@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench-import bench-forecast bench-api serve clean-demo
+.PHONY: demo test lint typecheck pytest bench-import bench-forecast bench-evaluation bench-api serve clean-demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench-import: $(STAMP)
 
 bench-forecast: $(STAMP)
 	$(BIN)/python benchmarks/forecast_benchmark.py
+
+bench-evaluation: $(STAMP)
+	$(BIN)/python benchmarks/evaluation_benchmark.py
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/api_benchmark.py
