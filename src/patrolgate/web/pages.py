@@ -85,10 +85,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_form(request: Request, found: OptionalIdentityDep, next: str | None = None) -> Response:
-    """The sign-in form, with a double-submit CSRF token for this browser."""
-    if found is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
+def login_form(request: Request, next: str | None = None) -> Response:
+    """The sign-in form (also to switch user), with a double-submit CSRF token."""
     token = secrets.token_urlsafe(32)
     response = page(request, "login.html", None, login_csrf=token, next=_safe_next(next))
     response.set_cookie(
