@@ -48,7 +48,7 @@ def main() -> int:
     )
     print(
         f"  the published test (observed-count Poisson variance) would flag: "
-        f"{summary.published_significant:.1%}"
+        f"{summary.published_significant:.1%} (its z: mean {summary.published_z_mean:+.3f})"
     )
     print(f"  z statistic: mean {summary.z_mean:+.3f}, sd {summary.z_sd:.3f} (ideal 0, 1)")
     print(

@@ -42,6 +42,8 @@ class PlaceboSummary:
     published_significant : float
         Share the published test (Poisson variance from observed counts, no
         overdispersion) would have flagged.
+    published_z_mean : float
+        Mean of the published test's statistic (it leans negative on small counts).
     z_mean, z_sd : float
         Mean and standard deviation of the test statistic (0 and 1 for a calibrated test).
     """
@@ -52,6 +54,7 @@ class PlaceboSummary:
     evaluable: int
     claimed_when_evaluable: float | None
     published_significant: float
+    published_z_mean: float
     z_mean: float
     z_sd: float
 
@@ -119,7 +122,7 @@ def summarise_placebos(
     p = np.array([c.wdd.p_value for c in contrasts])
     z = np.array([c.wdd.z for c in contrasts])
     published = np.array(
-        [abs(c.wdd.estimate) / c.wdd.se_poisson if c.wdd.se_poisson > 0 else 0.0 for c in contrasts]
+        [c.wdd.estimate / c.wdd.se_poisson if c.wdd.se_poisson > 0 else 0.0 for c in contrasts]
     )
     claims = [e.verdict in (Verdict.FEWER, Verdict.MORE) for e in evaluations]
     evaluable = [e for e in evaluations if e.verdict is not Verdict.NOT_ENOUGH_DATA]
@@ -134,7 +137,8 @@ def summarise_placebos(
             if evaluable
             else None
         ),
-        published_significant=float(np.mean(published > critical)),
+        published_significant=float(np.mean(np.abs(published) > critical)),
+        published_z_mean=float(published.mean()),
         z_mean=float(z.mean()),
         z_sd=float(z.std()),
     )
