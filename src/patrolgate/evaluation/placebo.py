@@ -89,7 +89,7 @@ def placebo_deployments(
     """
     rng = np.random.default_rng(random_state)
     span = int((last - first) / np.timedelta64(1, "s"))
-    placebos = []
+    placebos: list[DeploymentArea] = []
     while len(placebos) < n:
         start = first + np.timedelta64(int(rng.integers(0, span)), "s")
         centre = int(rng.integers(0, len(events)))
