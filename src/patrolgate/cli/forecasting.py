@@ -24,6 +24,7 @@ from patrolgate.forecast.maps import forecast_png
 from patrolgate.geo.areas import AreaIndex
 from patrolgate.geo.grid import Grid
 from patrolgate.geo.projection import Projection
+from patrolgate.oversight.algorithm import record_backtest
 from patrolgate.settings import Settings
 from patrolgate.store.database import Database
 from patrolgate.store.event_queries import load_area_index, load_event_points, study_crs
@@ -281,6 +282,13 @@ def backtest_command(
         str | None, typer.Option("--scheduler", help="An existing Dask scheduler, tcp://HOST:PORT.")
     ] = None,
     output_format: Annotated[BacktestFormat, typer.Option("--format")] = BacktestFormat.TABLE,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record/--no-record",
+            help="Keep the result for the algorithm record (`patrolgate report algorithm`).",
+        ),
+    ] = True,
 ) -> None:
     """Rolling-origin backtest: forecast every window of the period from what was known before."""
     settings = settings_of(ctx)
@@ -341,19 +349,24 @@ def backtest_command(
         for m in result.models
         if baseline is not None and m.name != baseline
     }
+    document = result.as_dict()
+    document["from"], document["to"] = start.isoformat(), end.isoformat()
+    document["category"] = sorted(c.value for c in categories) if categories else "all"
+    for entry in document["models"]:
+        interval = comparisons.get(entry["name"])
+        if interval is not None:
+            entry["pai_minus_naive"] = {
+                "estimate": round(interval.estimate, 6),
+                "low": round(interval.low, 6),
+                "high": round(interval.high, 6),
+                "level": interval.level,
+            }
+    recorded = None
+    if record:
+        # The algorithm record (ATRS) reports the latest recorded backtest.
+        with open_database(settings) as database:
+            recorded = record_backtest(database, document, settings.clock_now())
     if output_format is BacktestFormat.JSON:
-        document = result.as_dict()
-        document["from"], document["to"] = start.isoformat(), end.isoformat()
-        document["category"] = sorted(c.value for c in categories) if categories else "all"
-        for entry in document["models"]:
-            interval = comparisons.get(entry["name"])
-            if interval is not None:
-                entry["pai_minus_naive"] = {
-                    "estimate": round(interval.estimate, 6),
-                    "low": round(interval.low, 6),
-                    "high": round(interval.high, 6),
-                    "level": interval.level,
-                }
         print_json(document)
         return
     table = Table(
@@ -390,3 +403,8 @@ def backtest_command(
             f"{m.seconds:.1f}",
         )
     console.print(table)
+    if recorded is not None:
+        console.print(
+            f"Recorded as backtest {recorded}: `patrolgate report algorithm` now reports it.",
+            highlight=False,
+        )
