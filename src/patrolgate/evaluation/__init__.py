@@ -6,20 +6,20 @@ the study's projected CRS), the located events and the study grid; read the verd
 
 from __future__ import annotations
 
-from patrolgate.evaluation.deployment import (
-    AreaCounts,
-    Contrast,
-    DeploymentEvaluation,
-    ForecastCheck,
-    Verdict,
-    evaluate_deployment,
-)
+from patrolgate.evaluation.deployment import evaluate_deployment
 from patrolgate.evaluation.design import DeploymentArea, EvaluationDesign
 from patrolgate.evaluation.programme import (
     ALL_PROFILES,
     PooledEffect,
     ProgrammeEvaluation,
     evaluate_programme,
+)
+from patrolgate.evaluation.results import (
+    AreaCounts,
+    Contrast,
+    DeploymentEvaluation,
+    ForecastCheck,
+    Verdict,
 )
 from patrolgate.evaluation.statistics import (
     MetaAnalysis,

@@ -15,8 +15,9 @@ import numpy as np
 import shapely
 from scipy import stats
 
-from patrolgate.evaluation.deployment import DeploymentEvaluation, Verdict, evaluate_deployment
+from patrolgate.evaluation.deployment import evaluate_deployment
 from patrolgate.evaluation.design import DeploymentArea, EvaluationDesign
+from patrolgate.evaluation.results import DeploymentEvaluation, Verdict
 from patrolgate.events.points import EventPoints
 from patrolgate.geo.grid import Grid
 

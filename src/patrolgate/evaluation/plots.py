@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from patrolgate.evaluation.deployment import DeploymentEvaluation
 from patrolgate.evaluation.programme import ALL_PROFILES, ProgrammeEvaluation
+from patrolgate.evaluation.results import DeploymentEvaluation
 
 
 def _pyplot() -> Any:

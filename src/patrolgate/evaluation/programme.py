@@ -24,7 +24,7 @@ from typing import Any
 
 from scipy import stats
 
-from patrolgate.evaluation.deployment import DeploymentEvaluation, Verdict
+from patrolgate.evaluation.results import DeploymentEvaluation, Verdict
 from patrolgate.evaluation.statistics import Z95, MetaAnalysis, dersimonian_laird
 
 #: The pooled row over every profile.
