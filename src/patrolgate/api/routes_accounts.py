@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from patrolgate.api.dependencies import ActorDep, IdentityDep, ServicesDep
 from patrolgate.api.schemas import (
+    PROBLEM_RESPONSES,
     Me,
     PasswordChange,
     TokenCreate,
@@ -19,7 +20,7 @@ from patrolgate.api.schemas import (
 from patrolgate.store.workflow_tables import UserRow
 from patrolgate.workflow.actors import actor_of
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/me", summary="The signed-in user")

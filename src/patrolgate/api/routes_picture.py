@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from patrolgate.api.dependencies import ActorDep, ServicesDep
 from patrolgate.api.live import live_geojson
 from patrolgate.api.picture import MapWindow
+from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.events.taxonomy import Category
 from patrolgate.store.event_queries import EventFilter, GroupBy, summarise
 
-router = APIRouter(prefix="/api/v1", tags=["intelligence picture"])
+router = APIRouter(prefix="/api/v1", tags=["intelligence picture"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/events/summary", summary="Event counts by group")

@@ -12,11 +12,12 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
 from patrolgate.api.dependencies import ActorDep, ServicesDep
+from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.errors import Refused
 from patrolgate.policy import Role
 from patrolgate.store.workflow_tables import AuditEntryRow
 
-router = APIRouter(prefix="/api/v1", tags=["audit and oversight"])
+router = APIRouter(prefix="/api/v1", tags=["audit and oversight"], responses=PROBLEM_RESPONSES)
 
 #: Who may export the whole audit trail (it holds intelligence text). The workflow's
 #: export service has no actor check, so this adapter adds one.

@@ -10,6 +10,7 @@ from patrolgate.api.dependencies import ActorDep, ServicesDep
 from patrolgate.api.guide import guide
 from patrolgate.api.inbox import inbox_of
 from patrolgate.api.schemas import (
+    PROBLEM_RESPONSES,
     Authorisation,
     Consultation,
     Created,
@@ -27,7 +28,7 @@ from patrolgate.intelligence import Grading, IntelligenceSummary
 from patrolgate.workflow import Debrief, ImpactAssessment, Rationale, State
 from patrolgate.workflow.documents import parse_document
 
-router = APIRouter(prefix="/api/v1", tags=["workflow"])
+router = APIRouter(prefix="/api/v1", tags=["workflow"], responses=PROBLEM_RESPONSES)
 
 StateFilter = Query(default=None, description="Only deployments in this effective state.")
 

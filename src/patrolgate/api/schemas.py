@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from patrolgate.policy import Rank, Role
 from patrolgate.workflow import Debrief, ImpactAssessment, Rationale
 
 
@@ -59,8 +60,8 @@ class UserCreate(_Body):
     """A new user (administrators only) with an initial password."""
 
     login: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")
-    role: str = Field(min_length=1, max_length=40)
-    rank: str = Field(min_length=1, max_length=40)
+    role: Role
+    rank: Rank
     borough_code: str | None = Field(default=None, max_length=32)
     password: str = Field(min_length=10, max_length=200)
 
@@ -161,3 +162,20 @@ class Verified(BaseModel):
     entries: int
     head: str
     detail: dict[str, Any]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    }
+
+
+#: The problem responses every protected route may give, for the OpenAPI document.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem("Not signed in, or the token is unknown or revoked"),
+    403: _problem("Refused: permission, policy, state or CSRF"),
+    404: _problem("Not found"),
+    409: _problem("Changed by someone else first; nothing was written"),
+    422: _problem("Invalid input"),
+}
