@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.specs.openapi import checks
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi import checks
 from world import build_world
 
 from patrolgate.settings import Settings

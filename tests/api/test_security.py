@@ -51,7 +51,7 @@ def test_a_borough_commander_cannot_consult_for_another_borough(world: World) ->
     page = client.get(f"/deployments/{deployment}")
     assert 'action="/deployments/' + deployment + '/consult"' not in page.text
     with world.database.sessions() as session:
-        refusals = [e for e in load_entries(session, deployment_id=deployment)]
+        refusals = list(load_entries(session, deployment_id=deployment))
     assert refusals[-1].header.action == "refused"
     assert refusals[-1].header.actor == "bc.southwark"
 
