@@ -21,7 +21,7 @@ AWAITING = {
 
 def inbox_of(services: Services, actor: Actor) -> list[dict[str, Any]]:
     """Deployments with an action awaiting ``actor``, oldest first."""
-    services.workflow.sweep()
+    services.sweep()
     now = services.clock()
     items: list[dict[str, Any]] = []
     for summary in reversed(services.workflow.list_deployments(actor.login)):

@@ -11,7 +11,7 @@ from patrolgate.workflow.lifecycle import LIVE, State, effective_state
 
 def live_geojson(services: Services) -> dict[str, Any]:
     """A FeatureCollection of authorised and active deployments."""
-    services.workflow.sweep()
+    services.sweep()
     now = services.clock()
     features = []
     with services.database.sessions() as session:

@@ -7,6 +7,7 @@ the map's questions from it. Nothing here ranks or scores people; cells and area
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,7 @@ class Picture:
         self._fitted: dict[tuple[MapWindow, str], FittedPicture | None] = {}
         self._accuracy: dict[MapWindow, dict[str, Any]] = {}
         self._boundaries: dict[str, dict[str, Any]] = {}
+        self._serialised: dict[tuple[MapWindow, str], bytes] = {}
 
     # -- windows -------------------------------------------------------------------------
 
@@ -172,6 +174,17 @@ class Picture:
             trained_on_events=fitted.trained_on,
         )
         return {**fitted.geojson, "properties": properties}
+
+    def forecast_json(self, window: MapWindow) -> bytes:
+        """:meth:`forecast_geojson` serialised once per window and fit (the map asks often)."""
+        start, _ = self.window_of(window)
+        key = (window, start.isoformat())
+        cached = self._serialised.get(key)
+        if cached is None:
+            cached = json.dumps(self.forecast_geojson(window), separators=(",", ":")).encode()
+            self._serialised = {k: v for k, v in self._serialised.items() if k[0] is not window}
+            self._serialised[key] = cached
+        return cached
 
     def accuracy(self, window: MapWindow) -> dict[str, Any]:
         """The default model's measured accuracy: a rolling-origin backtest of recent windows."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from patrolgate.api.dependencies import ActorDep, ServicesDep
 from patrolgate.api.live import live_geojson
@@ -28,12 +28,17 @@ def events_summary(
     return summarise(services.database, group_by, where)
 
 
-@router.get("/forecast", summary="Forecast top cells as GeoJSON")
+@router.get(
+    "/forecast",
+    summary="Forecast top cells as GeoJSON",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
 def forecast(
     services: ServicesDep, _actor: ActorDep, window: MapWindow = MapWindow.DAY
-) -> dict[str, Any]:
+) -> Response:
     """The default model's top cells for the current window, with its measured accuracy."""
-    return services.picture.forecast_geojson(window)
+    return Response(services.picture.forecast_json(window), media_type="application/json")
 
 
 @router.get("/forecast/accuracy", summary="Backtest results of the default model")

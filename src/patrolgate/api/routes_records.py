@@ -59,7 +59,7 @@ def export(services: ServicesDep, actor: ActorDep) -> StreamingResponse:
 @router.get("/oversight/figures", summary="Aggregate figures for oversight")
 def figures(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """Deployments by state, power and borough; refusals, escalations and notifications."""
-    services.workflow.sweep()
+    services.sweep()
     deployments = services.workflow.list_deployments(actor.login)
     with services.database.sessions() as session:
         actions = dict(

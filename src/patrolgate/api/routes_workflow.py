@@ -65,7 +65,7 @@ def propose(body: Proposal, services: ServicesDep, actor: ActorDep) -> Created:
 @router.get("/deployments/{deployment_id}", summary="One deployment with its timeline")
 def show_deployment(deployment_id: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """State, documents, consultations, extensions, the audit timeline, and what it needs."""
-    services.workflow.sweep()
+    services.sweep()
     view = services.workflow.show_deployment(actor.login, deployment_id)
     view["guide"] = guide(services.database, actor, deployment_id, services.clock())
     return view

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from patrolgate.api.accounts import Accounts, wall_clock
@@ -26,6 +28,8 @@ class Services:
     accounts: Accounts
     picture: Picture
     clock: Callable[[], datetime]
+    _last_sweep: list[float] = field(default_factory=lambda: [-1e9])
+    _sweep_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(
@@ -53,6 +57,21 @@ class Services:
             picture=picture,
             clock=now,
         )
+
+    def sweep(self) -> None:
+        """Record due clock transitions before a view, at most once a second per process.
+
+        Views read the effective state from the clock anyway; the sweep puts the
+        transitions on the record, and the background timer does so even if nobody looks.
+        """
+        now = time.monotonic()
+        if now - self._last_sweep[0] < 1.0 or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._last_sweep[0] = now
+            self.workflow.sweep()
+        finally:
+            self._sweep_lock.release()
 
     @property
     def secure_cookies(self) -> bool:

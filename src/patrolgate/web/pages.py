@@ -161,7 +161,7 @@ def inbox_page(request: Request, services: ServicesDep, found: IdentityDep) -> R
 @router.get("/deployments")
 def deployments_page(request: Request, services: ServicesDep, found: IdentityDep) -> Response:
     """Every deployment, newest first."""
-    services.workflow.sweep()
+    services.sweep()
     rows = services.workflow.list_deployments(found.actor.login)
     return page(request, "deployments.html", found, deployments=rows)
 
@@ -216,7 +216,7 @@ def _deployment_page(
     status: int = 200,
     error: tuple[str, str] | None = None,
 ) -> HTMLResponse:
-    services.workflow.sweep()
+    services.sweep()
     view = services.workflow.show_deployment(found.actor.login, deployment_id)
     now = services.clock()
     return page(
