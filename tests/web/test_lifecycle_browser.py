@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+
 from conftest import PASSWORD, LiveService, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -207,6 +208,7 @@ def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveSer
     page.goto(f"{service.url}/map")
     page.wait_for_selector(f"#live a[href='/deployments/{deployment}']", timeout=30_000)
     assert "remaining" in page.get_by_test_id("live-deployments").inner_text()
+    page.wait_for_selector("#legend dl", timeout=120_000)  # a new window: the model refits
     shot(page, "10-map-live-deployment", docs=True)
 
     # Time passes: the deployment expires by the clock, and the proposer debriefs it.
