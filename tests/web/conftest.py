@@ -30,7 +30,7 @@ from patrolgate.workflow import Workflow
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPOSITORY / "tests" / "workflow"))
-import scenario  # the workflow tests' cast, shared on purpose
+import scenario  # noqa: E402 - the workflow tests' cast, shared on purpose
 
 DATA = REPOSITORY / "data"
 SCREENSHOTS = REPOSITORY / "test-artifacts" / "screenshots"
@@ -70,7 +70,9 @@ def _london(database: Database) -> None:
         with database.transaction() as session:
             save_areas(session, areas, crs_for_areas(areas))
     for path in sorted((DATA / "london-robbery-weapons").glob("*.csv.gz")):
-        store_parsed_file(database, parse_generic_csv(path, ROBBERY_WEAPONS), AreaAssigner(database))
+        store_parsed_file(
+            database, parse_generic_csv(path, ROBBERY_WEAPONS), AreaAssigner(database)
+        )
 
 
 def _free_port() -> int:

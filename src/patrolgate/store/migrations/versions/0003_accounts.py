@@ -67,9 +67,7 @@ def upgrade() -> None:
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_login_attempts")),
     )
-    op.create_index(
-        "ix_account_login_attempts_login_at", "account_login_attempts", ["login", "at"]
-    )
+    op.create_index("ix_account_login_attempts_login_at", "account_login_attempts", ["login", "at"])
     op.create_index(
         "ix_account_login_attempts_client_at", "account_login_attempts", ["client", "at"]
     )
