@@ -2,157 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import numpy as np
-import shapely
 import typer
 from rich.table import Table
-from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
 
 from patrolgate.cli.context import OutputFormat, console, open_database, print_json, settings_of
 from patrolgate.errors import InvalidInput, NotFound
 from patrolgate.evaluation import (
-    DeploymentArea,
     DeploymentEvaluation,
     EvaluationDesign,
     ProgrammeEvaluation,
-    evaluate_deployment,
     evaluate_programme,
 )
 from patrolgate.evaluation.plots import forest_png, series_png
-from patrolgate.events.points import EventPoints
-from patrolgate.events.taxonomy import Category, parse_category_filter
-from patrolgate.forecast import DEFAULT_MODEL, MODELS, Forecast, make_model
-from patrolgate.geo.grid import Grid
-from patrolgate.geo.projection import Projection
-from patrolgate.settings import Settings
-from patrolgate.store.database import Database
-from patrolgate.store.evaluation_queries import (
-    StoredDeployment,
-    authorised_deployments,
-    load_deployment,
-)
-from patrolgate.store.event_queries import (
-    EventFilter,
-    date_range,
-    load_area_index,
-    load_event_points,
-    study_crs,
-)
-from patrolgate.workflow.lifecycle import State, clock_events, effective_state
+from patrolgate.forecast import DEFAULT_MODEL, MODELS
+from patrolgate.oversight.evaluations import effective_end, evaluate_stored, is_ended
+from patrolgate.store.evaluation_queries import authorised_deployments, load_deployment
+from patrolgate.workflow.lifecycle import effective_state
 
-_ENDED = (State.ENDED, State.DEBRIEFED)
+__all__ = ["effective_end", "evaluate_command", "register"]
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``evaluate`` command."""
     app.command("evaluate")(evaluate_command)
-
-
-@dataclass(frozen=True)
-class _Study:
-    grid: Grid
-    projection: Projection
-    categories: frozenset[Category] | None
-    data_until: np.datetime64 | None
-
-
-def effective_end(deployment: StoredDeployment, now: datetime) -> datetime:
-    """When powers actually stopped: a recorded end, else the clock's, never after ``end``."""
-    if deployment.ended_at is not None:
-        return min(deployment.ended_at, deployment.end)
-    for event in reversed(clock_events(deployment, now)):
-        if event.state is State.ENDED:
-            return min(event.effective_at, deployment.end)
-    return deployment.end
-
-
-def _utc64(moment: datetime) -> np.datetime64:
-    return np.datetime64(moment.astimezone(UTC).replace(tzinfo=None).isoformat(), "s")
-
-
-def _projected(geometry: dict[str, Any], projection: Projection) -> BaseGeometry:
-    area = shape(geometry)
-    projected = shapely.transform(area, projection.to_xy, interleaved=False)
-    return projected if projected.is_valid else shapely.make_valid(projected)
-
-
-def _study(database: Database, settings: Settings, category: str | None) -> _Study:
-    try:
-        categories = parse_category_filter(category)
-        areas = load_area_index(database)
-        crs = study_crs(database)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
-    grid = Grid.from_polygon(areas.union(), crs=crs, cell_size=settings.cell_size)
-    _, last = date_range(database, EventFilter(categories=categories))
-    until = None if last is None else _utc64(last.replace(tzinfo=last.tzinfo or UTC))
-    return _Study(grid, Projection(crs), categories, until)
-
-
-def _forecast(model: str, events: EventPoints, grid: Grid, area: DeploymentArea) -> Forecast | None:
-    if model == "none":
-        return None
-    known = events.subset(events.t_end <= area.start)
-    if len(known) == 0:
-        return None
-    fitted = make_model(model).fit(known, grid)
-    days = float((area.end - area.start) / np.timedelta64(86_400, "s"))
-    return fitted.predict(area.start, days, events=known)
-
-
-def _evaluate(
-    deployment: StoredDeployment,
-    others: list[StoredDeployment],
-    study: _Study,
-    events: EventPoints,
-    design: EvaluationDesign,
-    model: str,
-    now: datetime,
-) -> DeploymentEvaluation:
-    area = DeploymentArea(
-        id=deployment.id,
-        profile=deployment.profile,
-        area=_projected(deployment.geometry, study.projection),
-        start=_utc64(deployment.start),
-        end=_utc64(effective_end(deployment, now)),
-    )
-    windows = design.windows(area)
-    avoid = [
-        _projected(o.geometry, study.projection)
-        for o in others
-        if o.id != deployment.id
-        and _utc64(o.start) < windows.after[1]
-        and _utc64(effective_end(o, now)) > windows.before[0]
-    ]
-    now64 = _utc64(now)
-    until = now64 if study.data_until is None else min(study.data_until, now64)
-    return evaluate_deployment(
-        area,
-        events,
-        study.grid,
-        design,
-        forecast=_forecast(model, events, study.grid, area),
-        avoid=avoid,
-        data_until=until,
-    )
-
-
-def _load_events(
-    database: Database,
-    study: _Study,
-    design: EvaluationDesign,
-    starts: list[datetime],
-    ends: list[datetime],
-) -> EventPoints:
-    first = min(starts) - design.gap - design.before - design.history - timedelta(days=1)
-    last = max(ends) + design.after + timedelta(days=1)
-    return load_event_points(database, categories=study.categories, start=first, end=last)
 
 
 def evaluate_command(
@@ -200,30 +76,23 @@ def evaluate_command(
     )
     now = settings.clock_now()
     with open_database(settings) as database:
-        everyone = authorised_deployments(database)
         if programme:
-            chosen = [
-                d
-                for d in authorised_deployments(database, profile)
-                if effective_state(d, now) in _ENDED
-            ]
+            chosen = [d for d in authorised_deployments(database, profile) if is_ended(d, now)]
         else:
             found = load_deployment(database, str(deployment_id))
             if found is None:
                 raise NotFound(f"no deployment {deployment_id!r}")
-            state = effective_state(found, now)
-            if state not in _ENDED:
+            if not is_ended(found, now):
+                state = effective_state(found, now)
                 raise InvalidInput(
                     f"deployment {found.id} is {state.value}; it can be evaluated once ended"
                 )
             chosen = [found]
         if not chosen:
             raise InvalidInput("no ended deployment to evaluate")
-        study = _study(database, settings, category)
-        events = _load_events(
-            database, study, design, [d.start for d in chosen], [d.end for d in chosen]
+        results = evaluate_stored(
+            database, settings, chosen, now, design=design, model=model, category=category
         )
-    results = [_evaluate(d, everyone, study, events, design, model, now) for d in chosen]
     if programme:
         _report_programme(evaluate_programme(results), output_format, png)
     else:
