@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import islice
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+from numpy.typing import NDArray
 
 from patrolgate.errors import InvalidInput
 from patrolgate.events.records import RowError
@@ -23,16 +25,58 @@ from patrolgate.events.source_file import CsvStream, is_gzip
 _BLOCK_BYTES = 8 << 20
 
 
-@dataclass
 class ColumnBatch:
-    """Rows of one batch as columns of strings (header order), with their file row numbers."""
+    """Rows of one batch as string columns (header order), with their file row numbers.
 
-    columns: list[list[str]]
-    numbers: list[int]
-    errors: list[RowError]
+    Backed by an Arrow record batch on the fast path, so that columns become Python
+    lists only when asked for, and numbers and row contents are computed in C.
+    """
+
+    def __init__(
+        self,
+        numbers: list[int],
+        errors: list[RowError],
+        *,
+        arrow: pa.RecordBatch | None = None,
+        lists: list[list[str]] | None = None,
+    ) -> None:
+        self.numbers = numbers
+        self.errors = errors
+        self._arrow = arrow
+        self._lists: dict[int, list[str]] = dict(enumerate(lists)) if lists is not None else {}
+        self.width = arrow.num_columns if arrow is not None else len(lists or [])
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+    def texts(self, index: int) -> list[str]:
+        """Column ``index`` as a list of strings."""
+        if index not in self._lists:
+            assert self._arrow is not None
+            self._lists[index] = self._arrow.column(index).to_pylist()
+        return self._lists[index]
+
+    def numbers_in(self, index: int) -> NDArray[np.float64] | None:
+        """Column ``index`` as floats (empty is NaN), or None if some text is not a number."""
+        if self._arrow is None:
+            return None
+        column = self._arrow.column(index)
+        try:
+            values = pc.cast(
+                pc.if_else(pc.equal(pc.utf8_trim_whitespace(column), ""), None, column),
+                pa.float64(),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        return np.asarray(values.to_numpy(zero_copy_only=False), dtype=float)
+
+    def joined(self, rows: list[int]) -> list[str]:
+        """The fields of the given rows joined by a unit separator (for content hashes)."""
+        if self._arrow is not None:
+            joined = pc.binary_join_element_wise(*self._arrow.columns, "\x1f")
+            return [joined[i].as_py() for i in rows]
+        columns = [self.texts(i) for i in range(self.width)]
+        return ["\x1f".join(column[i] for column in columns) for i in rows]
 
 
 def column_batches(stream: CsvStream, batch_rows: int) -> Iterator[ColumnBatch]:
@@ -65,10 +109,9 @@ def column_batches(stream: CsvStream, batch_rows: int) -> Iterator[ColumnBatch]:
                 break
             for start in range(0, batch.num_rows, batch_rows):
                 part = batch.slice(start, batch_rows)
-                columns = [part.column(i).to_pylist() for i in range(part.num_columns)]
                 numbers = list(range(done + 2, done + 2 + part.num_rows))
                 done += part.num_rows
-                yield _drop_blank(ColumnBatch(columns, numbers, []))
+                yield _drop_blank(part, numbers)
         else:
             stream.rows_read = done
             return
@@ -84,18 +127,17 @@ def column_batches(stream: CsvStream, batch_rows: int) -> Iterator[ColumnBatch]:
     yield from _exact_batches(stream, done, batch_rows)
 
 
-def _drop_blank(batch: ColumnBatch) -> ColumnBatch:
+def _drop_blank(part: pa.RecordBatch, numbers: list[int]) -> ColumnBatch:
     """Rows whose every field is empty are blank lines: skipped without complaint."""
-    if not batch.columns or any(all(column) for column in batch.columns):
-        return batch
-    keep = [i for i in range(len(batch)) if any(column[i] for column in batch.columns)]
-    if len(keep) == len(batch):
-        return batch
-    return ColumnBatch(
-        [[column[i] for i in keep] for column in batch.columns],
-        [batch.numbers[i] for i in keep],
-        batch.errors,
-    )
+    blank = None
+    for column in part.columns:
+        empty = pc.equal(column, "")
+        blank = empty if blank is None else pc.and_(blank, empty)
+    if blank is None or not pc.any(blank).as_py():
+        return ColumnBatch(numbers, [], arrow=part)
+    keep = pc.invert(blank)
+    kept = np.flatnonzero(keep.to_numpy(zero_copy_only=False)).tolist()
+    return ColumnBatch([numbers[i] for i in kept], [], arrow=part.filter(keep))
 
 
 def _exact_batches(stream: CsvStream, skip: int, batch_rows: int) -> Iterator[ColumnBatch]:
@@ -128,7 +170,7 @@ def _exact_batches(stream: CsvStream, skip: int, batch_rows: int) -> Iterator[Co
             columns = (
                 [list(c) for c in zip(*good, strict=True)] if good else [[] for _ in range(width)]
             )
-            yield ColumnBatch(columns, numbers, errors)
+            yield ColumnBatch(numbers, errors, lists=columns)
     except UnicodeDecodeError as error:
         raise InvalidInput(
             f"{stream.path}: not UTF-8 text after row {number} ({error.reason});"

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patrolgate.errors import InvalidInput
-from patrolgate.events.column_batches import column_batches
+from patrolgate.events.column_batches import ColumnBatch, column_batches
 from patrolgate.events.local_time import epoch_seconds, local_year_month, month_interval
 from patrolgate.events.records import (
     CHUNK_ROWS,
@@ -66,10 +66,23 @@ def _month_key(text: str) -> tuple[int, int] | None:
 
 
 def _coordinates(
-    path: Path, numbers: list[int], lon_texts: list[str], lat_texts: list[str]
+    path: Path, batch: ColumnBatch, i_lon: int, i_lat: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], dict[int, RowError]]:
-    lon, lon_errors = parse_floats(path, 0, "Longitude", lon_texts, -180, 180)
-    lat, lat_errors = parse_floats(path, 0, "Latitude", lat_texts, -90, 90)
+    numbers = batch.numbers
+    lon, lat = batch.numbers_in(i_lon), batch.numbers_in(i_lat)
+    fast = (
+        lon is not None
+        and lat is not None
+        and bool(np.all(np.isnan(lon) | ((lon >= -180) & (lon <= 180))))
+        and bool(np.all(np.isnan(lat) | ((lat >= -90) & (lat <= 90))))
+    )
+    if fast:
+        assert lon is not None and lat is not None
+        lon_errors: dict[int, RowError] = {}
+        lat_errors: dict[int, RowError] = {}
+    else:
+        lon, lon_errors = parse_floats(path, 0, "Longitude", batch.texts(i_lon), -180, 180)
+        lat, lat_errors = parse_floats(path, 0, "Latitude", batch.texts(i_lat), -90, 90)
     errors: dict[int, RowError] = {}
     for i, problem in {**lat_errors, **lon_errors}.items():
         errors[i] = RowError(path, numbers[i], problem.field, problem.reason)
@@ -102,9 +115,9 @@ def _street_chunks(stream: CsvStream, rejected: list[RowError], size: int) -> It
         rejected.extend(batch.errors)
         if not len(batch):
             continue
-        columns, numbers = batch.columns, batch.numbers
-        lon, lat, problems = _coordinates(path, numbers, columns[i_lon], columns[i_lat])
-        month_texts = columns[i_month]
+        numbers = batch.numbers
+        lon, lat, problems = _coordinates(path, batch, i_lon, i_lat)
+        month_texts = batch.texts(i_month)
         distinct_months = set(month_texts)
         for text in distinct_months - months.keys():
             key = _month_key(text)
@@ -113,7 +126,7 @@ def _street_chunks(stream: CsvStream, rejected: list[RowError], size: int) -> It
             else:
                 start, end = month_interval(key[0], key[1], POLICE_UK_TIMEZONE)
                 months[text] = (epoch_seconds(start), epoch_seconds(end), key[0], key[1])
-        types = [t.strip() for t in columns[i_type]]
+        types = [t.strip() for t in batch.texts(i_type)]
         if None in {months[t] for t in distinct_months} or "" in set(types):
             for i, (text, kind) in enumerate(zip(month_texts, types, strict=True)):
                 if months[text] is None:
@@ -131,16 +144,15 @@ def _street_chunks(stream: CsvStream, rejected: list[RowError], size: int) -> It
             [months[t] for t in (month_texts if everything else take(month_texts, keep))],
             dtype=np.int64,
         ).reshape(-1, 4)
-        crime_ids = columns[i_id] if everything else take(columns[i_id], keep)
+        crime_ids = batch.texts(i_id) if everything else take(batch.texts(i_id), keep)
         if all(crime_ids):
             event_ids = [c.strip() for c in crime_ids]
         else:
             kept = np.flatnonzero(keep).tolist()
-            event_ids = [
-                c.strip() or ids("\x1f".join(column[k] for column in columns))
-                for c, k in zip(crime_ids, kept, strict=True)
-            ]
-        lsoa = columns[i_lsoa] if everything else take(columns[i_lsoa], keep)
+            blank = [k for c, k in zip(crime_ids, kept, strict=True) if not c.strip()]
+            contents = iter(batch.joined(blank))
+            event_ids = [c.strip() or ids(next(contents)) for c in crime_ids]
+        lsoa = batch.texts(i_lsoa) if everything else take(batch.texts(i_lsoa), keep)
         yield EventChunk(
             source="police-uk-street",
             ids=event_ids,
@@ -169,9 +181,9 @@ def _stop_search_chunks(
         rejected.extend(batch.errors)
         if not len(batch):
             continue
-        columns, numbers = batch.columns, batch.numbers
-        lon, lat, problems = _coordinates(path, numbers, columns[i_lon], columns[i_lat])
-        dates = columns[i_date]
+        numbers = batch.numbers
+        lon, lat, problems = _coordinates(path, batch, i_lon, i_lat)
+        dates = batch.texts(i_date)
         for text in set(dates) - instants.keys():
             instants[text] = _instant(text)
         if None in {instants[t] for t in set(dates)}:
@@ -187,12 +199,11 @@ def _stop_search_chunks(
         kept = np.flatnonzero(keep).tolist()
         start = np.array([instants[dates[k]] for k in kept], dtype=np.int64)
         year, month = local_year_month(start, POLICE_UK_TIMEZONE)
-        legislation = [
-            columns[i_leg][k].strip() or "stop and search (no legislation given)" for k in kept
-        ]
+        laws = batch.texts(i_leg)
+        legislation = [laws[k].strip() or "stop and search (no legislation given)" for k in kept]
         yield EventChunk(
             source="police-uk-stop-search",
-            ids=[ids("\x1f".join(column[k] for column in columns)) for k in kept],
+            ids=[ids(content) for content in batch.joined(kept)],
             category=[Category.STOP_AND_SEARCH.value] * len(kept),
             source_category=legislation,
             t_start=start,
