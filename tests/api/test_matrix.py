@@ -52,6 +52,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
         {"proposer", "tactical-commander", "borough-commander"}
     ),
     ("GET", "/api/v1/deployments/{deployment_id}"): SIGNED_IN,
+    ("GET", "/api/v1/deployments/{deployment_id}/evaluation"): SIGNED_IN,
     ("POST", "/api/v1/deployments/{deployment_id}/submit"): frozenset({"proposer"}),
     ("POST", "/api/v1/deployments/{deployment_id}/consult"): frozenset(
         {"borough-commander", "community-officer"}
@@ -155,6 +156,7 @@ def _fixtures(world: World) -> dict[str, Callable[[], dict[str, Any]]]:
         },
         "complete": lambda: {"id": active(), "body": {"reason": "Job done."}},
         "debrief": lambda: {"id": ended(), "body": {"report": report}},
+        "evaluation": lambda: {"id": ended(), "body": None},
         "propose": lambda: {
             "body": {
                 "profile": "armed-patrol",
@@ -243,6 +245,8 @@ def _request(
         action = path.rsplit("/", 1)[1]
         made = fixtures[action]()
         return path.replace("{deployment_id}", made["id"]), made["body"]
+    if "{deployment_id}" in path and path.endswith("/evaluation"):
+        return path.replace("{deployment_id}", fixtures["evaluation"]()["id"]), None
     if "{deployment_id}" in path:
         return path.replace(
             "{deployment_id}", scenario.ready_deployment(world.workflow, world.clock)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from patrolgate.api import (
+    evaluation_routes,
     oversight_routes,
     problems,
     routes_accounts,
@@ -117,6 +118,7 @@ def create_app(
     for module in (routes_accounts, routes_picture, routes_workflow, routes_records):
         app.include_router(module.router)
     app.include_router(oversight_routes.router)  # public transparency pages, MOPAC's dashboard
+    app.include_router(evaluation_routes.router)  # deployment and programme evaluation plots
     _health(app)
     _mount_web(app)
 
