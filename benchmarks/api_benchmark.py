@@ -1,23 +1,44 @@
 """API benchmark: 100 concurrent clients on loopback against a running ``patrolgate serve``.
 
 For SQLite and (when reachable) PostgreSQL: builds a database with the London boundaries,
-the shipped robbery and weapons events, users with API tokens and one active armed patrol;
-starts ``patrolgate serve`` on 127.0.0.1; then measures p50/p99 latency and throughput for
-the map data (forecast GeoJSON), a deployment page (HTML) and a state transition (a
-community officer's consultation). Request counts and duration are bounded. Prints figures;
-asserts nothing. Run with ``make bench-api``.
+the shipped robbery and weapons events, users with API tokens, one active armed patrol and
+one *submitted* proposal per transition request; starts ``patrolgate serve`` on 127.0.0.1;
+then measures the map data (forecast GeoJSON and live deployments), a deployment page
+(HTML) and a state transition (the Lambeth borough commander's consultation, each request
+on its own submitted proposal, so every request is a valid transition).
+
+Two scenarios per request, printed under their own headings:
+
+* **closed loop (throughput)**: 100 clients, each sends its next request as soon as the
+  last one returns. The server is saturated, so this gives the throughput; its latencies
+  are mostly queueing (Little's law: with 100 in flight, mean latency = 100 / throughput).
+* **paced (latency)**: 100 clients, each sending at Poisson arrivals averaging one
+  request per client per second (100 req/s offered in all), open loop: a request is sent
+  at its scheduled time whether or not the client's previous one has returned, and its
+  latency is counted from that scheduled time (no coordinated omission). If the server
+  cannot keep up with 100 req/s, the queue grows and the p99 shows it.
+
+Any response with a status >= 400 or a transport error is counted and listed by status
+code (or exception name). The load benchmark client runs on the same cores as the server,
+so the figures include that contention; ``uptime`` before each backend is printed.
+Request counts and duration are bounded. Prints figures; asserts nothing. Run with
+``make bench-api``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import quantiles
@@ -41,6 +62,12 @@ EXAMPLES = REPOSITORY / "examples"
 CLIENTS = 100
 REQUESTS_PER_CLIENT = 5
 MAX_SECONDS = 30.0
+#: Paced scenario: each client's mean request rate (per second) and how long it runs.
+PACED_RATE = 1.0
+PACED_SECONDS = 5.0
+#: Submitted proposals to consult: one per closed-loop request and enough for the paced run.
+PACED_BUDGET = int(CLIENTS * PACED_RATE * PACED_SECONDS * 1.5) + 50
+TRANSITIONS = CLIENTS * REQUESTS_PER_CLIENT + 1 + PACED_BUDGET
 NOW = datetime(2021, 1, 12, 9, 0, tzinfo=UTC)
 WARD, LAMBETH = "E05000416", "E09000022"
 POSTGRES_URL = os.environ.get(
@@ -48,8 +75,9 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-def seed(database: Database) -> tuple[dict[str, str], str]:
-    """London, events, users with tokens, one active deployment; returns (tokens, id)."""
+def seed(database: Database) -> tuple[dict[str, str], str, list[str]]:
+    """London, events, users with tokens, one active deployment, TRANSITIONS submitted
+    proposals awaiting the Lambeth borough commander; returns (tokens, id, proposals)."""
     folder = DATA / "london-boundaries"
     for name, level, code, label, parent in (
         ("london_boroughs.geojson.gz", AreaLevel.BOROUGH, "gss_code", "name", None),
@@ -104,11 +132,25 @@ def seed(database: Database) -> tuple[dict[str, str], str]:
         read_document(ImpactAssessment, EXAMPLES / "impact-assessment.toml"),
     )
     workflow.authorise("sfc.adams", deployment)
+    rationale = read_document(Rationale, EXAMPLES / "rationale.toml")
+    submitted = [
+        workflow.propose(
+            "proposer1",
+            profile="armed-patrol",
+            start=start,
+            end=start + timedelta(hours=20),
+            trigger="imminent-intelligence",
+            rationale=rationale,
+            area_codes=[WARD],
+            intelligence_ids=[intel],
+        )
+        for _ in range(TRANSITIONS)
+    ]
     accounts = Accounts(database)
     tokens = {
-        login: accounts.create_token(login, "bench")[0] for login in ("analyst1", "community1")
+        login: accounts.create_token(login, "bench")[0] for login in ("analyst1", "bc.lambeth")
     }
-    return tokens, deployment
+    return tokens, deployment, submitted
 
 
 def free_port() -> int:
@@ -117,42 +159,123 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def measure(
-    url: str, method: str, token: str, body: dict[str, object] | None
-) -> tuple[list[float], int, float]:
-    """CLIENTS clients, REQUESTS_PER_CLIENT requests each; latencies, errors, wall seconds."""
-    latencies: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+@dataclass
+class Figures:
+    """Latencies (ms) of one scenario, its failures by status, and its wall time."""
+
+    latencies: list[float] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+    wall: float = 0.0
+
+    def record(self, began: float, response: httpx.Response | Exception) -> None:
+        self.latencies.append((time.perf_counter() - began) * 1000)
+        if isinstance(response, Exception):
+            self.failures[type(response).__name__] += 1
+        elif response.status_code >= 400:
+            self.failures[str(response.status_code)] += 1
+
+    def line(self, label: str) -> str:
+        if len(self.latencies) < 2:
+            return f"{label:34} no requests measured"
+        cuts = quantiles(self.latencies, n=100)
+        rate = len(self.latencies) / self.wall
+        errors = sum(self.failures.values())
+        detail = ", ".join(f"{code}×{n}" for code, n in sorted(self.failures.items()))
+        return (
+            f"{label:34} {len(self.latencies):6d} {cuts[49]:8.1f} {cuts[98]:8.1f} "
+            f"{max(self.latencies):8.1f} {rate:8.1f} {errors:7d} {detail}"
+        )
+
+
+#: A request: method, url, JSON body; a factory is called once per request.
+Request = tuple[str, str, dict[str, object] | None]
+
+
+async def _send(http: httpx.AsyncClient, request: Request, token: str) -> httpx.Response:
+    method, url, body = request
     headers = {"Authorization": f"Bearer {token}"}
+    return await http.request(method, url, json=body, headers=headers)
+
+
+def _limits() -> httpx.Limits:
+    return httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+
+
+async def closed_loop(next_request: Callable[[], Request], token: str) -> Figures:
+    """CLIENTS clients, each sending its next request as soon as the last returns."""
+    figures = Figures()
     deadline = time.perf_counter() + MAX_SECONDS
 
     async def client(http: httpx.AsyncClient) -> None:
-        nonlocal errors
         for _ in range(REQUESTS_PER_CLIENT):
             if time.perf_counter() > deadline:
                 return
             began = time.perf_counter()
             try:
-                response = await http.request(method, url, json=body, headers=headers)
-                failed = response.status_code >= 400
-            except httpx.HTTPError:
-                failed = True
-            latencies.append((time.perf_counter() - began) * 1000)
-            errors += failed
+                figures.record(began, await _send(http, next_request(), token))
+            except httpx.HTTPError as error:
+                figures.record(began, error)
 
-    async with httpx.AsyncClient(limits=limits, timeout=60) as http:
-        await http.request(method, url, json=body, headers=headers)  # warm
+    async with httpx.AsyncClient(limits=_limits(), timeout=60) as http:
+        await _send(http, next_request(), token)  # warm the connection
         began = time.perf_counter()
         await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
-        wall = time.perf_counter() - began
-    return latencies, errors, wall
+        figures.wall = time.perf_counter() - began
+    return figures
+
+
+async def paced(next_request: Callable[[], Request], token: str, seed: int) -> Figures:
+    """CLIENTS clients, each with Poisson arrivals at PACED_RATE per second, open loop.
+
+    Latency runs from the scheduled arrival, so a late send (the client or server
+    falling behind) counts against the service rather than being hidden.
+    """
+    figures = Figures()
+    rng = random.Random(seed)
+    schedules = []
+    for _ in range(CLIENTS):
+        at, times = 0.0, []
+        while True:
+            at += rng.expovariate(PACED_RATE)
+            if at >= PACED_SECONDS:
+                break
+            times.append(at)
+        schedules.append(times)
+
+    async with httpx.AsyncClient(limits=_limits(), timeout=60) as http:
+        await _send(http, next_request(), token)  # warm the connection
+        origin = time.perf_counter()
+
+        async def one(scheduled: float) -> None:
+            try:
+                figures.record(scheduled, await _send(http, next_request(), token))
+            except httpx.HTTPError as error:
+                figures.record(scheduled, error)
+
+        async def client(times: list[float]) -> None:
+            pending = []
+            for offset in times:
+                delay = origin + offset - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                pending.append(asyncio.create_task(one(origin + offset)))
+            await asyncio.gather(*pending)
+
+        await asyncio.gather(*(client(times) for times in schedules))
+        figures.wall = time.perf_counter() - origin
+    return figures
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 def run_backend(name: str, database_url: str, home: Path) -> None:
     database = create_database(database_url)
     database.migrate()
-    tokens, deployment = seed(database)
+    tokens, deployment, submitted = seed(database)
     database.dispose()
     port = free_port()
     env = {
@@ -178,31 +301,54 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
             time.sleep(0.1)
         headers = {"Authorization": f"Bearer {tokens['analyst1']}"}
         httpx.get(f"{base}/api/v1/forecast", headers=headers, timeout=300)  # fit once
-        scenarios = [
-            ("map data (forecast GeoJSON)", "GET", f"{base}/api/v1/forecast", "analyst1", None),
+        proposals = iter(submitted)
+
+        def consult() -> Request:
+            return (
+                "POST",
+                f"{base}/api/v1/deployments/{next(proposals)}/consult",
+                {"outcome": "support", "notes": "Borough supports the proposal."},
+            )
+
+        scenarios: list[tuple[str, Callable[[], Request], str]] = [
+            (
+                "map data (forecast GeoJSON)",
+                lambda: ("GET", f"{base}/api/v1/forecast", None),
+                "analyst1",
+            ),
             (
                 "map data (live deployments)",
-                "GET",
-                f"{base}/api/v1/map/deployments",
+                lambda: ("GET", f"{base}/api/v1/map/deployments", None),
                 "analyst1",
-                None,
             ),
-            ("deployment page (HTML)", "GET", f"{base}/deployments/{deployment}", "analyst1", None),
             (
-                "state transition (consultation)",
-                "POST",
-                f"{base}/api/v1/deployments/{deployment}/consult",
-                "community1",
-                {"outcome": "support", "notes": "Community panel supports with concerns."},
+                "deployment page (HTML)",
+                lambda: ("GET", f"{base}/deployments/{deployment}", None),
+                "analyst1",
             ),
+            ("state transition (consultation)", consult, "bc.lambeth"),
         ]
-        print(f"\n{name}: {CLIENTS} concurrent clients × {REQUESTS_PER_CLIENT} requests")
-        print(f"{'request':36} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'errors':>7}")
-        for label, method, url, who, body in scenarios:
-            latencies, errors, wall = asyncio.run(measure(url, method, tokens[who], body))
-            cuts = quantiles(latencies, n=100)
-            rate = len(latencies) / wall
-            print(f"{label:36} {cuts[49]:8.1f} {cuts[98]:8.1f} {rate:8.0f} {errors:7d}")
+        header = (
+            f"{'request':34} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+            f"{'req/s':>8} {'errors':>7} by status"
+        )
+        print(f"\n{name} ({load()})")
+        print(
+            f"closed loop (throughput): {CLIENTS} clients × {REQUESTS_PER_CLIENT} requests, "
+            "each sent as soon as the previous returns; latencies here are mostly queueing"
+        )
+        print(header)
+        for label, factory, who in scenarios:
+            print(asyncio.run(closed_loop(factory, tokens[who])).line(label), flush=True)
+        print(
+            f"paced (latency): {CLIENTS} clients × Poisson arrivals at {PACED_RATE:g}/s each "
+            f"({CLIENTS * PACED_RATE:g} req/s offered) for {PACED_SECONDS:g} s, open loop, "
+            "latency from the scheduled send"
+        )
+        print(header)
+        for number, (label, factory, who) in enumerate(scenarios):
+            print(asyncio.run(paced(factory, tokens[who], seed=number)).line(label), flush=True)
+        print(f"after: {load()}")
     finally:
         server.terminate()
         server.wait(timeout=30)

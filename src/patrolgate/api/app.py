@@ -85,7 +85,10 @@ def create_app(
         if warm_picture:
 
             def warm() -> None:
-                services.picture.forecast_geojson(MapWindow.DAY)
+                # Fit, serialise and gzip once at start-up, so no request pays for it.
+                services.picture.forecast_serialised(MapWindow.DAY)
+                for level in ("borough", "ward"):
+                    services.picture.boundaries_serialised(level)
 
             tasks.append(asyncio.create_task(asyncio.to_thread(warm)))
         try:

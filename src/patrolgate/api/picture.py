@@ -7,6 +7,7 @@ the map's questions from it. Nothing here ranks or scores people; cells and area
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from collections.abc import Callable
@@ -74,6 +75,20 @@ class FittedPicture:
     geojson: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Serialised:
+    """A JSON document serialised once, with its gzip encoding (served as they are)."""
+
+    raw: bytes
+    gzipped: bytes
+
+    @classmethod
+    def of(cls, document: Any) -> Serialised:
+        """Serialise ``document`` compactly and gzip it once."""
+        raw = json.dumps(document, separators=(",", ":")).encode()
+        return cls(raw=raw, gzipped=gzip.compress(raw, compresslevel=6, mtime=0))
+
+
 class Picture:
     """Forecasts and boundaries for the map, computed once and kept."""
 
@@ -87,7 +102,8 @@ class Picture:
         self._fitted: dict[tuple[MapWindow, str], FittedPicture | None] = {}
         self._accuracy: dict[MapWindow, dict[str, Any]] = {}
         self._boundaries: dict[str, dict[str, Any]] = {}
-        self._serialised: dict[tuple[MapWindow, str], bytes] = {}
+        self._serialised: dict[tuple[MapWindow, str], Serialised] = {}
+        self._boundaries_serialised: dict[str, Serialised] = {}
 
     # -- windows -------------------------------------------------------------------------
 
@@ -177,13 +193,19 @@ class Picture:
 
     def forecast_json(self, window: MapWindow) -> bytes:
         """:meth:`forecast_geojson` serialised once per window and fit (the map asks often)."""
+        return self.forecast_serialised(window).raw
+
+    def forecast_serialised(self, window: MapWindow) -> Serialised:
+        """:meth:`forecast_geojson` serialised and gzipped once per window and fit."""
         start, _ = self.window_of(window)
         key = (window, start.isoformat())
         cached = self._serialised.get(key)
         if cached is None:
-            cached = json.dumps(self.forecast_geojson(window), separators=(",", ":")).encode()
-            self._serialised = {k: v for k, v in self._serialised.items() if k[0] is not window}
-            self._serialised[key] = cached
+            cached = Serialised.of(self.forecast_geojson(window))
+            self._serialised = {
+                **{k: v for k, v in self._serialised.items() if k[0] is not window},
+                key: cached,
+            }
         return cached
 
     def accuracy(self, window: MapWindow) -> dict[str, Any]:
@@ -278,6 +300,14 @@ class Picture:
                     ]
                 self._boundaries[level] = {"type": "FeatureCollection", "features": features}
             return self._boundaries[level]
+
+    def boundaries_serialised(self, level: str) -> Serialised:
+        """:meth:`boundaries` serialised and gzipped once per level."""
+        cached = self._boundaries_serialised.get(level)
+        if cached is None:
+            cached = Serialised.of(self.boundaries(level))
+            self._boundaries_serialised = {**self._boundaries_serialised, level: cached}
+        return cached
 
     def place(self, lon: float, lat: float) -> dict[str, Any]:
         """The ward and borough at a point, their recent events and forecast."""

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from patrolgate.api.dependencies import ActorDep, ServicesDep
 from patrolgate.api.live import live_geojson
-from patrolgate.api.picture import MapWindow
+from patrolgate.api.picture import MapWindow, Serialised
 from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.events.taxonomy import Category
 from patrolgate.store.event_queries import EventFilter, GroupBy, summarise
 
 router = APIRouter(prefix="/api/v1", tags=["intelligence picture"], responses=PROBLEM_RESPONSES)
+
+_JSON_OBJECT: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {"schema": {"type": "object"}}}}
+}
+
+
+def _serialised(request: Request, document: Serialised) -> Response:
+    """The pre-serialised document, gzipped when the client accepts it (both kept ready)."""
+    accepts = request.headers.get("accept-encoding", "")
+    if "gzip" in accepts.lower():
+        return Response(
+            document.gzipped,
+            media_type="application/json",
+            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )
+    return Response(
+        document.raw, media_type="application/json", headers={"Vary": "Accept-Encoding"}
+    )
 
 
 @router.get("/events/summary", summary="Event counts by group")
@@ -32,13 +50,13 @@ def events_summary(
     "/forecast",
     summary="Forecast top cells as GeoJSON",
     response_class=Response,
-    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+    responses=_JSON_OBJECT,
 )
 def forecast(
-    services: ServicesDep, _actor: ActorDep, window: MapWindow = MapWindow.DAY
+    request: Request, services: ServicesDep, _actor: ActorDep, window: MapWindow = MapWindow.DAY
 ) -> Response:
     """The default model's top cells for the current window, with its measured accuracy."""
-    return Response(services.picture.forecast_json(window), media_type="application/json")
+    return _serialised(request, services.picture.forecast_serialised(window))
 
 
 @router.get("/forecast/accuracy", summary="Backtest results of the default model")
@@ -49,14 +67,20 @@ def accuracy(
     return services.picture.accuracy(window)
 
 
-@router.get("/areas", summary="Borough or ward boundaries as GeoJSON")
+@router.get(
+    "/areas",
+    summary="Borough or ward boundaries as GeoJSON",
+    response_class=Response,
+    responses=_JSON_OBJECT,
+)
 def areas(
+    request: Request,
     services: ServicesDep,
     _actor: ActorDep,
     level: str = Query(default="borough", pattern="^(borough|ward)$"),
-) -> dict[str, Any]:
+) -> Response:
     """The shipped boundaries, simplified: the map's offline basemap."""
-    return services.picture.boundaries(level)
+    return _serialised(request, services.picture.boundaries_serialised(level))
 
 
 @router.get("/places", summary="Recent events and forecast at a point")
