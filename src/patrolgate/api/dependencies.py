@@ -11,6 +11,7 @@ from ipaddress import ip_address
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from patrolgate.api.accounts import CsrfRefused, Identity, NotSignedIn, csrf_matches
 from patrolgate.api.services import SESSION_COOKIE, Services
@@ -65,7 +66,8 @@ async def _form_token(request: Request) -> str | None:
 
 async def identity(request: Request, services: ServicesDep) -> Identity:
     """The signed-in user; a browser's state-changing request must carry its CSRF token."""
-    found = _identify(request, services)
+    # The session or token lookup queries the database: off the event loop.
+    found = await run_in_threadpool(_identify, request, services)
     if found is None:
         raise NotSignedIn("sign in first")
     if request.method not in SAFE_METHODS and not found.via_token:
