@@ -19,8 +19,10 @@ Two scenarios per request, printed under their own headings:
   cannot keep up with 100 req/s, the queue grows and the p99 shows it.
 
 Any response with a status >= 400 or a transport error is counted and listed by status
-code (or exception name). The load benchmark client runs on the same cores as the server,
-so the figures include that contention; ``uptime`` before each backend is printed.
+code (or exception name). The benchmark client (httpx, one process) runs on the same
+cores as the server, so the figures include that contention: each line also prints the
+CPU milliseconds per request spent by the server process and by the client, and the load
+average is printed before and after each backend.
 Request counts and duration are bounded. Prints figures; asserts nothing. Run with
 ``make bench-api``.
 """
@@ -37,11 +39,12 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import quantiles
+from typing import Any
 
 import httpx
 import sqlalchemy
@@ -166,6 +169,9 @@ class Figures:
     latencies: list[float] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
     wall: float = 0.0
+    #: CPU seconds the server process and this (client) process spent during the scenario.
+    server_cpu: float = float("nan")
+    client_cpu: float = float("nan")
 
     def record(self, began: float, response: httpx.Response | Exception) -> None:
         self.latencies.append((time.perf_counter() - began) * 1000)
@@ -181,10 +187,30 @@ class Figures:
         rate = len(self.latencies) / self.wall
         errors = sum(self.failures.values())
         detail = ", ".join(f"{code}×{n}" for code, n in sorted(self.failures.items()))
+        count = len(self.latencies)
         return (
-            f"{label:34} {len(self.latencies):6d} {cuts[49]:8.1f} {cuts[98]:8.1f} "
-            f"{max(self.latencies):8.1f} {rate:8.1f} {errors:7d} {detail}"
+            f"{label:34} {count:6d} {cuts[49]:8.1f} {cuts[98]:8.1f} "
+            f"{max(self.latencies):8.1f} {rate:8.1f} {1000 * self.server_cpu / count:7.1f} "
+            f"{1000 * self.client_cpu / count:7.1f} {errors:7d} {detail}"
         )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(server: int, scenario: Coroutine[Any, Any, Figures]) -> Figures:
+    """Run a scenario, noting the CPU the server and this client spent on it."""
+    server_before, client_before = cpu_seconds(server), time.process_time()
+    figures = asyncio.run(scenario)
+    figures.server_cpu = cpu_seconds(server) - server_before
+    figures.client_cpu = time.process_time() - client_before
+    return figures
 
 
 #: A request: method, url, JSON body; a factory is called once per request.
@@ -330,16 +356,21 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
         ]
         header = (
             f"{'request':34} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-            f"{'req/s':>8} {'errors':>7} by status"
+            f"{'req/s':>8} {'srv cpu':>7} {'cli cpu':>7} {'errors':>7} by status"
         )
         print(f"\n{name} ({load()})")
+        print(
+            "srv cpu / cli cpu: CPU ms per request spent by the server process and by this "
+            "benchmark client (same machine, same cores)"
+        )
         print(
             f"closed loop (throughput): {CLIENTS} clients × {REQUESTS_PER_CLIENT} requests, "
             "each sent as soon as the previous returns; latencies here are mostly queueing"
         )
         print(header)
         for label, factory, who in scenarios:
-            print(asyncio.run(closed_loop(factory, tokens[who])).line(label), flush=True)
+            figures = timed(server.pid, closed_loop(factory, tokens[who]))
+            print(figures.line(label), flush=True)
         print(
             f"paced (latency): {CLIENTS} clients × Poisson arrivals at {PACED_RATE:g}/s each "
             f"({CLIENTS * PACED_RATE:g} req/s offered) for {PACED_SECONDS:g} s, open loop, "
@@ -347,7 +378,8 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
         )
         print(header)
         for number, (label, factory, who) in enumerate(scenarios):
-            print(asyncio.run(paced(factory, tokens[who], seed=number)).line(label), flush=True)
+            figures = timed(server.pid, paced(factory, tokens[who], seed=number))
+            print(figures.line(label), flush=True)
         print(f"after: {load()}")
     finally:
         server.terminate()
