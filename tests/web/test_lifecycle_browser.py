@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import PASSWORD, LiveService, shot
 
@@ -175,6 +176,9 @@ def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveSer
     fill_impact_assessment(page, service)
     shot(page, "07-community-officer-impact-assessment", docs=True)
     page.get_by_role("button", name="Record the impact assessment").click()
+    expect(page.get_by_test_id("checklist")).to_contain_text(
+        re.compile(r"Done:\s*Community impact assessment")
+    )
     assert "Done: Community impact assessment" in flat(page, "checklist")
 
     # Refusal 2: a strategic commander of too low a rank is not offered the action, and a
@@ -199,7 +203,8 @@ def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveSer
     page.goto(f"{service.url}/deployments/{deployment}")
     page.get_by_label("Conditions").fill("Review at each shift change.")
     page.get_by_role("button", name="Authorise").click()
-    assert page.get_by_test_id("state").inner_text() == "authorised"
+    # expect() waits for the page the form posts to, rather than reading the old one.
+    expect(page.get_by_test_id("state")).to_have_text("authorised")
     service.clock.advance(hours=3)
     page.reload()
     assert page.get_by_test_id("state").inner_text() == "active"
