@@ -131,7 +131,7 @@ def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveSer
         "Retaliation between groups expected around the town centre tonight."
     )
     page.get_by_role("button", name="Add the summary").click()
-    assert "1A P" in page.get_by_test_id("intelligence").inner_text()
+    expect(page.get_by_test_id("intelligence")).to_contain_text("1A P")
     shot(page, "02-analyst-intelligence", docs=True)
 
     # The proposer drafts and submits the proposal step by step.
@@ -157,6 +157,7 @@ def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveSer
     page.get_by_label("Outcome").select_option("support")
     page.get_by_label("What was said").fill("Borough supports; engage youth groups first.")
     page.get_by_role("button", name="Record the consultation").click()
+    expect(page.get_by_test_id("checklist")).to_contain_text(re.compile(r"Done:\s*Consultation"))
     assert "Done: Consultation" in flat(page, "checklist")
     assert page.get_by_role("button", name="Authorise").count() == 0
 
@@ -232,7 +233,7 @@ def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveSer
     page.get_by_label("Community feedback").fill("Mixed: reassurance and concern.")
     page.get_by_label("How the public was told afterwards").fill("Outcome published.")
     page.get_by_role("button", name="Record the debrief").click()
-    assert page.get_by_test_id("state").inner_text() == "debriefed (expired)"
+    expect(page.get_by_test_id("state")).to_have_text("debriefed (expired)")
     timeline = page.get_by_test_id("timeline").inner_text()
     for action in (
         "deployment.proposed",
