@@ -81,9 +81,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
-    """The service on 127.0.0.1 with London, the cast and a clock the test moves."""
+    """The service on 127.0.0.1 with London, the cast and a clock the test moves.
+
+    One per test module: deployments made by one module would otherwise count against
+    another's under the profiles' rarity guard-rails (as they should in real use).
+    """
     home = tmp_path_factory.mktemp("browser-home")
     settings = Settings(home=home)
     database = create_database(settings.resolved_database_url)
