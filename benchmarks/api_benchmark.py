@@ -50,13 +50,10 @@ import httpx
 import sqlalchemy
 
 from patrolgate.api.accounts import Accounts
-from patrolgate.demo.build import ROBBERY_WEAPONS
-from patrolgate.events.generic_csv import parse_generic_csv
-from patrolgate.geo.areas import AreaLevel, areas_from_geojson
-from patrolgate.ingest import AreaAssigner, store_parsed_file
+from patrolgate.demo.build import import_london_boundaries, import_london_points
+from patrolgate.geo.areas import AreaLevel
 from patrolgate.intelligence import Grading, IntelligenceSummary
 from patrolgate.store import Database, create_database
-from patrolgate.store.area_repository import crs_for_areas, save_areas
 from patrolgate.workflow import ImpactAssessment, Rationale, Workflow, read_document
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -81,20 +78,10 @@ POSTGRES_URL = os.environ.get(
 def seed(database: Database) -> tuple[dict[str, str], str, list[str]]:
     """London, events, users with tokens, one active deployment, TRANSITIONS submitted
     proposals awaiting the Lambeth borough commander; returns (tokens, id, proposals)."""
-    folder = DATA / "london-boundaries"
-    for name, level, code, label, parent in (
-        ("london_boroughs.geojson.gz", AreaLevel.BOROUGH, "gss_code", "name", None),
-        ("london_wards_2014.geojson.gz", AreaLevel.WARD, "GSS_CODE", "NAME", "LB_GSS_CD"),
-    ):
-        areas = areas_from_geojson(
-            folder / name, level=level, code_field=code, name_field=label, parent_field=parent
-        )
-        with database.transaction() as session:
-            save_areas(session, areas, crs_for_areas(areas))
-    for path in sorted((DATA / "london-robbery-weapons").glob("*.csv.gz")):
-        store_parsed_file(
-            database, parse_generic_csv(path, ROBBERY_WEAPONS), AreaAssigner(database)
-        )
+    import_london_boundaries(
+        database, DATA / "london-boundaries", (AreaLevel.BOROUGH, AreaLevel.WARD)
+    )
+    import_london_points(database, DATA / "london-robbery-weapons")
     clock = [NOW - timedelta(hours=2)]
     workflow = Workflow(database=database, clock=lambda: clock[0])
     workflow.add_user(None, "admin", role="admin", rank="staff")

@@ -19,13 +19,10 @@ import uvicorn
 from patrolgate.api import create_app
 from patrolgate.api.accounts import Accounts
 from patrolgate.api.picture import MapWindow
-from patrolgate.demo.build import ROBBERY_WEAPONS
-from patrolgate.events.generic_csv import parse_generic_csv
-from patrolgate.geo.areas import AreaLevel, areas_from_geojson
-from patrolgate.ingest import AreaAssigner, store_parsed_file
+from patrolgate.demo.build import import_london_boundaries, import_london_points
+from patrolgate.geo.areas import AreaLevel
 from patrolgate.settings import Settings
 from patrolgate.store import Database, create_database
-from patrolgate.store.area_repository import crs_for_areas, save_areas
 from patrolgate.workflow import Workflow
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -59,20 +56,10 @@ class LiveService:
 
 
 def _london(database: Database) -> None:
-    folder = DATA / "london-boundaries"
-    for name, level, code, label, parent in (
-        ("london_boroughs.geojson.gz", AreaLevel.BOROUGH, "gss_code", "name", None),
-        ("london_wards_2014.geojson.gz", AreaLevel.WARD, "GSS_CODE", "NAME", "LB_GSS_CD"),
-    ):
-        areas = areas_from_geojson(
-            folder / name, level=level, code_field=code, name_field=label, parent_field=parent
-        )
-        with database.transaction() as session:
-            save_areas(session, areas, crs_for_areas(areas))
-    for path in sorted((DATA / "london-robbery-weapons").glob("*.csv.gz")):
-        store_parsed_file(
-            database, parse_generic_csv(path, ROBBERY_WEAPONS), AreaAssigner(database)
-        )
+    import_london_boundaries(
+        database, DATA / "london-boundaries", (AreaLevel.BOROUGH, AreaLevel.WARD)
+    )
+    import_london_points(database, DATA / "london-robbery-weapons")
 
 
 def _free_port() -> int:

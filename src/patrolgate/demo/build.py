@@ -87,7 +87,7 @@ def build_demo(database: Database, settings: Settings, *, console: Console) -> D
     data = settings.demo_data
     if not (data / "london-boundaries").is_dir():
         raise InvalidInput(f"{data}: the shipped demo data is not there (set PATROLGATE_DEMO_DATA)")
-    _import_boundaries(database, data / "london-boundaries", console)
+    import_london_boundaries(database, data / "london-boundaries", console=console)
     borough_codes = {normalise_name(a.name): a.code for a in load_areas(database, "borough")}
     police = data / "police-uk"
     jobs: list[tuple[Path, Callable[[Path], ParsedSource]]] = [
@@ -174,8 +174,16 @@ def _record_demo_backtest(database: Database, settings: Settings, console: Conso
         console.print(f"  {model.name}: PAI {model.pai:.2f} at 5% coverage", highlight=False)
 
 
-def _import_boundaries(database: Database, folder: Path, console: Console) -> None:
+def import_london_boundaries(
+    database: Database,
+    folder: Path,
+    levels: tuple[AreaLevel, ...] = (AreaLevel.BOROUGH, AreaLevel.WARD, AreaLevel.LSOA),
+    console: Console | None = None,
+) -> None:
+    """Import the shipped London boundaries of the given levels, skipping levels present."""
     for file_name, level, code_field, name_field, parent_field in BOUNDARIES:
+        if level not in levels:
+            continue
         with database.sessions() as session:
             present = session.scalar(
                 select(func.count()).select_from(AreaRow).where(AreaRow.level == level.value)
@@ -191,7 +199,16 @@ def _import_boundaries(database: Database, folder: Path, console: Console) -> No
         )
         with database.transaction() as session:
             save_areas(session, areas, crs_for_areas(areas))
-        console.print(f"imported {len(areas)} {level.value} boundaries", highlight=False)
+        if console is not None:
+            console.print(f"imported {len(areas)} {level.value} boundaries", highlight=False)
+
+
+def import_london_points(database: Database, folder: Path) -> None:
+    """Import the shipped London robbery and weapons-possession points (each file once)."""
+    assigner = AreaAssigner(database)
+    for path in sorted(folder.glob("*.csv.gz")):
+        if not _already_imported(database, path):
+            store_parsed_file(database, parse_generic_csv(path, ROBBERY_WEAPONS), assigner)
 
 
 def _import_counts(database: Database, folder: Path, console: Console) -> None:
