@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -58,6 +59,25 @@ async def _sweep_forever(services: Services, every: float) -> None:
         await asyncio.sleep(every)
 
 
+def create_app_from_environment() -> FastAPI:
+    """The service as ``patrolgate serve --workers N`` builds it in each worker process.
+
+    A factory for uvicorn's multi-process mode: the settings come from the ``PATROLGATE_*``
+    variables the parent process set (:func:`settings_environment`).
+    """
+    return create_app(Settings(), warm_picture=True)
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """``settings`` as the ``PATROLGATE_*`` variables that rebuild them in a worker."""
+    values = settings.model_dump(mode="json")
+    return {
+        f"PATROLGATE_{name.upper()}": str(value)
+        for name, value in values.items()
+        if value is not None
+    }
+
+
 def create_app(
     settings: Settings,
     *,
@@ -76,6 +96,11 @@ def create_app(
     db = database or create_database(settings.resolved_database_url)
     db.migrate()
     services = Services.build(settings, db, clock=clock, security_clock=security_clock)
+    #: Not ready until the picture is warm, so a load balancer (or a benchmark) sends no
+    #: request to a worker still fitting the forecast.
+    warming = threading.Event()
+    if warm_picture:
+        warming.set()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -86,9 +111,12 @@ def create_app(
 
             def warm() -> None:
                 # Fit, serialise and gzip once at start-up, so no request pays for it.
-                services.picture.forecast_serialised(MapWindow.DAY)
-                for level in ("borough", "ward"):
-                    services.picture.boundaries_serialised(level)
+                try:
+                    services.picture.forecast_serialised(MapWindow.DAY)
+                    for level in ("borough", "ward"):
+                        services.picture.boundaries_serialised(level)
+                finally:
+                    warming.clear()
 
             tasks.append(asyncio.create_task(asyncio.to_thread(warm)))
         try:
@@ -122,7 +150,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(oversight_routes.router)  # public transparency pages, MOPAC's dashboard
     app.include_router(evaluation_routes.router)  # deployment and programme evaluation plots
-    _health(app)
+    _health(app, warming)
     _mount_web(app)
 
     app.add_middleware(SecurityHeaders)
@@ -160,7 +188,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _health(app: FastAPI) -> None:
+def _health(app: FastAPI, warming: threading.Event) -> None:
     @app.get("/healthz", tags=["health"], summary="Liveness")
     def healthz() -> dict[str, str]:
         """The process answers."""
@@ -168,8 +196,10 @@ def _health(app: FastAPI) -> None:
 
     @app.get("/readyz", tags=["health"], summary="Readiness: the database answers")
     def readyz(request: Request) -> Response:
-        """The database answers and is migrated."""
+        """The database answers and is migrated, and the map's picture is warm."""
         services = services_of(request)
+        if warming.is_set():
+            return JSONResponse({"status": "warming"}, status_code=503)
         try:
             with services.database.engine.connect() as connection:
                 connection.execute(text("SELECT 1 FROM audit_head"))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from rich.table import Table
 
 from patrolgate.api import create_app
+from patrolgate.api.app import settings_environment
 from patrolgate.api.demo_accounts import DEMO_PASSWORD, ensure_demo_accounts
 from patrolgate.cli.context import console, open_database, settings_of
 from patrolgate.settings import Mode, Settings
@@ -19,12 +22,35 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
 
 
-def run_service(settings: Settings, host: str, port: int) -> None:
-    """Serve ``settings``' database at http://host:port until interrupted."""
-    application = create_app(settings, warm_picture=True)
-    console.print(f"PatrolGate at http://{host}:{port} (Ctrl-C to stop)", highlight=False)
+def default_workers() -> int:
+    """One worker process per CPU core this process may run on."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def run_service(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Serve ``settings``' database at http://host:port until interrupted.
+
+    With one worker the app runs in this process; with more, uvicorn starts that many
+    processes, each building the app from the ``PATROLGATE_*`` variables set here.
+    """
+    console.print(
+        f"PatrolGate at http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}; "
+        "Ctrl-C to stop)",
+        highlight=False,
+    )
+    application: FastAPI | str
+    if workers > 1:
+        os.environ.update(settings_environment(settings))
+        application = "patrolgate.api.app:create_app_from_environment"
+    else:
+        application = create_app(settings, warm_picture=True)
     uvicorn.run(
         application,
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host,
         port=port,
         log_level="warning",
@@ -38,9 +64,18 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes (default: one per CPU core).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the JSON API under /api/v1 and the browser UI."""
-    run_service(settings_of(ctx), host, port)
+    run_service(settings_of(ctx), host, port, workers or default_workers())
 
 
 def serve_demo(settings: Settings, *, serve_too: bool) -> None:
@@ -56,4 +91,4 @@ def serve_demo(settings: Settings, *, serve_too: bool) -> None:
         table.add_row(login, role, rank)
     console.print(table)
     if serve_too:
-        run_service(demo_settings, "127.0.0.1", 8000)
+        run_service(demo_settings, "127.0.0.1", 8000, default_workers())
