@@ -37,6 +37,21 @@ def _with_boroughs_and_wards(database: Database) -> None:
             save_areas(session, areas, "EPSG:27700")
 
 
+@pytest.fixture(params=["this process", "writer process"])
+def database(request: pytest.FixtureRequest, database: Database) -> Database:
+    """Each test on both write paths: large SQLite files go to a writer process
+    (``patrolgate.store.sqlite_bulk_load``); here any file counts as large for that path."""
+    if request.param == "writer process":
+        if not database.is_sqlite:
+            pytest.skip("the writer process is for SQLite files only")
+        import patrolgate.ingest.event_import as event_import
+
+        patch = pytest.MonkeyPatch()
+        request.addfinalizer(patch.undo)
+        patch.setattr(event_import, "LARGE_FILE", 1)
+    return database
+
+
 def _count(database: Database) -> int:
     with database.sessions() as session:
         return int(session.scalar(select(func.count()).select_from(EventRow)) or 0)
@@ -164,6 +179,127 @@ def test_killing_an_import_midway_loses_nothing_already_stored(
     assert report.stored == 606
 
 
+KILLABLE_WRITER = """
+import sys, time
+from pathlib import Path
+from patrolgate.events.police_uk import parse_police_uk
+from patrolgate.ingest import AreaAssigner, store_parsed_file
+from patrolgate.store import create_database
+import patrolgate.ingest.event_import as event_import
+import patrolgate.store.sqlite_bulk_load as bulk
+database = create_database(sys.argv[1])
+event_import.LARGE_FILE = 1
+bulk.GROUP_ROWS = 50
+original = bulk.SqliteBulkLoad.send
+def slow(self, batch):
+    original(self, batch)
+    time.sleep(1.0)  # the writer has stored the batch's groups in its open transaction
+    print("batch sent", flush=True)
+    time.sleep(60)
+bulk.SqliteBulkLoad.send = slow
+parsed = parse_police_uk(Path(sys.argv[2]), chunk_rows=200)
+store_parsed_file(database, parsed, AreaAssigner(database))
+"""
+
+
+def test_killing_an_import_with_its_writer_process_loses_nothing(tmp_path: Path) -> None:
+    """kill -9 of the importing process: its writer reads the end of its input, rolls back
+    and exits; the database is as it was and the same file then imports in full."""
+    from patrolgate.store import create_database
+
+    url = f"sqlite:///{tmp_path / 'killed.db'}"
+    database = create_database(url)
+    database.migrate()
+    store_parsed_file(
+        database,
+        parse_police_uk(CITY / "2017-05-city-of-london-street.csv.gz"),
+        AreaAssigner(database),
+    )
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLABLE_WRITER,
+            url,
+            str(CITY / "2017-06-city-of-london-street.csv.gz"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "batch sent"
+    writers = _writer_processes()
+    assert writers, "the writer process should be running"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert _count(database) == 505
+    deadline = time.monotonic() + 20
+    while _writer_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _writer_processes(), "the writer must exit when its importer dies"
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ImportRun)) == 1
+    report = store_parsed_file(
+        database,
+        parse_police_uk(CITY / "2017-06-city-of-london-street.csv.gz"),
+        AreaAssigner(database),
+    )
+    assert report.stored == 606
+    database.engine.dispose()
+
+
+def _writer_processes() -> list[int]:
+    """Live writer processes (``python -m patrolgate.store.sqlite_bulk_load``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().split(") ", 1)[1][0]
+        except OSError:
+            continue
+        if b"patrolgate.store.sqlite_bulk_load" in command and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_writer_process_that_dies_stores_nothing(tmp_path: Path) -> None:
+    """kill -9 of the writer mid-load: the import fails with a clear error, nothing stored."""
+    import patrolgate.ingest.event_import as event_import
+    from patrolgate.store import create_database
+    from patrolgate.store.sqlite_bulk_load import BulkLoadFailed, SqliteBulkLoad
+
+    database = create_database(f"sqlite:///{tmp_path / 'writer.db'}")
+    database.migrate()
+    original = SqliteBulkLoad.send
+    sent: list[int] = []
+
+    def send_then_kill(self: SqliteBulkLoad, batch: object) -> None:
+        original(self, batch)  # type: ignore[arg-type]
+        sent.append(1)
+        if len(sent) == 2:
+            self._process.kill()
+            self._process.wait()
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(event_import, "LARGE_FILE", 1)
+    patch.setattr(SqliteBulkLoad, "send", send_then_kill)
+    try:
+        with pytest.raises(BulkLoadFailed, match="writer process"):
+            store_parsed_file(
+                database,
+                parse_police_uk(CITY / "2017-07-city-of-london-street.csv.gz", chunk_rows=100),
+                AreaAssigner(database),
+            )
+    finally:
+        patch.undo()
+    assert _count(database) == 0
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ImportRun)) == 0
+    database.engine.dispose()
+
+
 def test_large_files_load_without_the_secondary_index_and_get_it_back(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,7 +311,7 @@ def test_large_files_load_without_the_secondary_index_and_get_it_back(
     import patrolgate.ingest.event_import as event_import
     from patrolgate.store import Base
 
-    monkeypatch.setattr(event_import, "LARGE_CHUNK", 10)
+    monkeypatch.setattr(event_import, "LARGE_FILE", 10)
     report = store_parsed_file(
         database,
         parse_police_uk(CITY / "2017-08-city-of-london-street.csv.gz"),

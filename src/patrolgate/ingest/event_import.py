@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from patrolgate.errors import InvalidInput
@@ -21,12 +22,8 @@ from patrolgate.geo.projection import Projection, choose_crs
 from patrolgate.store.area_repository import load_areas, stored_levels
 from patrolgate.store.database import Database
 from patrolgate.store.event_queries import stored_study_crs
-from patrolgate.store.event_store import (
-    count_events,
-    create_secondary_indexes,
-    drop_secondary_indexes,
-    insert_events,
-)
+from patrolgate.store.event_store import count_events, insert_events
+from patrolgate.store.sqlite_bulk_load import EVENT_SCHEMA, SqliteBulkLoad, sqlite_file
 from patrolgate.store.tables import ImportRun
 
 
@@ -138,56 +135,19 @@ def store_parsed_file(
     With ``strict``, any bad row means nothing is stored. Rows whose id is already
     stored count as duplicates, so a re-import adds nothing. If anything fails midway,
     the transaction is rolled back and the database is as it was.
+
+    A large file (at least ``LARGE_FILE`` accepted rows) going into an SQLite
+    file is written by a separate writer process (see ``patrolgate.store.sqlite_bulk_load``),
+    so that parsing and writing use both cores; anything else is written here.
     """
     started = datetime.now(UTC)
-    with database.transaction() as session:
-        before = count_events(session)
-        run = ImportRun(
-            importer=parsed.importer,
-            file_name=str(parsed.path),
-            file_sha256=parsed.sha256,
-            rows_read=0,
-            rows_stored=0,
-            rows_duplicate=0,
-            rows_rejected=0,
-            started_at=started,
-            finished_at=started,
-        )
-        session.add(run)
-        session.flush()
-        connection = session.connection()
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            # A larger page cache for this connection keeps the id index in memory while
-            # a large file loads (random ids otherwise thrash the default 2,000 pages).
-            connection.exec_driver_sql("PRAGMA cache_size=-131072")
-        accepted = 0
-        secondary_dropped = False
-        for rows in _prepared_rows(parsed, assigner, run.id, sqlite, strict):
-            if sqlite and not secondary_dropped and len(rows) >= LARGE_CHUNK:
-                # A large file loads faster without the secondary index, rebuilt once at
-                # the end, in the same transaction (SQLite only: readers keep their snapshot,
-                # where PostgreSQL would lock them out for the whole import).
-                drop_secondary_indexes(connection)
-                secondary_dropped = True
-            accepted += len(rows)
-            insert_events(session, rows)
-        if secondary_dropped:
-            create_secondary_indexes(connection)
-        if strict and parsed.rejected:
-            raise InvalidInput(
-                f"{parsed.path}: bad row(s) and --strict given; nothing stored "
-                f"(first: {parsed.rejected[0]})"
-            )
-        if parsed.rows_read() == 0:
-            raise InvalidInput(f"{parsed.path}: the file has a header but no rows")
-        stored = count_events(session) - before
-        run.rows_read = parsed.rows_read()
-        run.rows_stored = stored
-        run.rows_duplicate = accepted - stored
-        run.rows_rejected = len(parsed.rejected)
-        run.crs = assigner.current_crs
-        run.finished_at = datetime.now(UTC)
+    assigner.prepare()
+    with _PreparedStream(parsed, assigner, strict) as stream:
+        path = sqlite_file(database)
+        if path is not None and stream.rows_ahead(LARGE_FILE) >= LARGE_FILE:
+            accepted, stored = _store_by_writer_process(path, parsed, assigner, stream, started)
+        else:
+            accepted, stored = _store_in_session(database, parsed, assigner, stream, started)
     return ImportReport(
         path=parsed.path,
         importer=parsed.importer,
@@ -198,59 +158,247 @@ def store_parsed_file(
     )
 
 
-_DONE = object()
-#: Rows written together, sorted by id (larger batches fill the id index faster).
-WRITE_BATCH = 200_000
-#: A first batch this full marks a large file (see ``store_parsed_file``).
-LARGE_CHUNK = 50_000
+def _check_complete(parsed: ParsedSource, strict: bool) -> None:
+    """Refuse the file (nothing stored) when strict and a row was bad, or when it had no rows."""
+    if strict and parsed.rejected:
+        raise InvalidInput(
+            f"{parsed.path}: bad row(s) and --strict given; nothing stored "
+            f"(first: {parsed.rejected[0]})"
+        )
+    if parsed.rows_read() == 0:
+        raise InvalidInput(f"{parsed.path}: the file has a header but no rows")
 
 
-def _prepared_rows(
-    parsed: ParsedSource, assigner: AreaAssigner, run_id: int, sqlite: bool, strict: bool
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows ready to insert, parsed and area-assigned in a second thread.
+def _run_values(parsed: ParsedSource, started: datetime) -> dict[str, Any]:
+    return {
+        "importer": parsed.importer,
+        "file_name": str(parsed.path),
+        "file_sha256": parsed.sha256,
+        "rows_read": 0,
+        "rows_stored": 0,
+        "rows_duplicate": 0,
+        "rows_rejected": 0,
+        "started_at": started,
+        "finished_at": started,
+    }
 
-    Parsing (Arrow, NumPy, Shapely) and the database's own work release the GIL, so
-    preparing the next chunk while the current one is written uses both cores.
-    """
-    assigner.prepare()
-    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
-    stop = threading.Event()
 
-    def produce() -> None:
+def _store_in_session(
+    database: Database,
+    parsed: ParsedSource,
+    assigner: AreaAssigner,
+    stream: _PreparedStream,
+    started: datetime,
+) -> tuple[int, int]:
+    """Write through this process's own connection, in one transaction: (accepted, stored)."""
+    with database.transaction() as session:
+        before = count_events(session)
+        run = ImportRun(**_run_values(parsed, started))
+        session.add(run)
+        session.flush()
+        connection = session.connection()
+        sqlite = connection.dialect.name == "sqlite"
+        accepted = 0
+        rows: list[tuple[Any, ...]] = []
+        for prepared in stream:
+            rows += prepared.rows(run.id, sqlite)
+            if len(rows) >= WRITE_BATCH:
+                insert_events(session, rows)
+                accepted += len(rows)
+                rows = []
+        insert_events(session, rows)
+        accepted += len(rows)
+        _check_complete(parsed, stream.strict)
+        stored = count_events(session) - before
+        run.rows_read = parsed.rows_read()
+        run.rows_stored = stored
+        run.rows_duplicate = accepted - stored
+        run.rows_rejected = len(parsed.rejected)
+        run.crs = assigner.current_crs
+        run.finished_at = datetime.now(UTC)
+    return accepted, stored
+
+
+def _store_by_writer_process(
+    path: str,
+    parsed: ParsedSource,
+    assigner: AreaAssigner,
+    stream: _PreparedStream,
+    started: datetime,
+) -> tuple[int, int]:
+    """Send the events to an SQLite writer process, which commits them in one transaction."""
+    with SqliteBulkLoad(path, _run_values(parsed, started)) as load:
+        for prepared in stream:
+            load.send(prepared.record_batch())
         try:
-            batch: list[tuple[Any, ...]] = []
-            for chunk in parsed.chunks:
-                if stop.is_set() or (strict and parsed.rejected):
-                    break
-                batch += _rows(chunk, assigner, run_id, sqlite)
-                if len(batch) >= WRITE_BATCH:
-                    handoff.put(batch)
-                    batch = []
-            if batch:
-                handoff.put(batch)
-            handoff.put(_DONE)
-        except BaseException as error:
-            handoff.put(error)
+            _check_complete(parsed, stream.strict)
+        except InvalidInput as refusal:
+            load.abort(str(refusal))
+            raise
+        counts = load.finish(
+            {
+                "rows_read": parsed.rows_read(),
+                "rows_rejected": len(parsed.rejected),
+                "crs": assigner.current_crs,
+                "finished_at": datetime.now(UTC),
+            }
+        )
+    return counts["offered"], counts["stored"]
 
-    worker = threading.Thread(target=produce, name="patrolgate-import", daemon=True)
-    worker.start()
-    try:
-        while (item := handoff.get()) is not _DONE:
+
+#: Rows written together by this process, sorted by id (larger batches fill the id index faster).
+WRITE_BATCH = 200_000
+#: A file with this many accepted rows is large: on SQLite, a writer process stores it.
+LARGE_FILE = 50_000
+
+
+@dataclass
+class PreparedEvents:
+    """One chunk's events, projected and area-assigned, as columns ready to store."""
+
+    source: str
+    ids: list[str]
+    category: list[str]
+    source_category: list[str]
+    victim_reported: list[bool]
+    t_start: NDArray[np.int64]
+    t_end: NDArray[np.int64]
+    local_year: NDArray[np.int64]
+    local_month: NDArray[np.int64]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    borough_code: list[str | None]
+    ward_code: list[str | None]
+    lsoa_code: list[str | None]
+    district_code: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self, run_id: int, sqlite: bool) -> list[tuple[Any, ...]]:
+        """Tuples in ``EVENT_COLUMNS`` order (booleans as 0/1 on SQLite, NaN as None)."""
+        n = len(self)
+        victim: list[Any] = (
+            [1 if v else 0 for v in self.victim_reported] if sqlite else self.victim_reported
+        )
+        return list(
+            zip(
+                self.ids,
+                [self.source] * n,
+                self.category,
+                self.source_category,
+                victim,
+                self.t_start.tolist(),
+                self.t_end.tolist(),
+                self.local_year.tolist(),
+                self.local_month.tolist(),
+                *(_floats(v, sqlite) for v in (self.lon, self.lat, self.x, self.y)),
+                self.borough_code,
+                self.ward_code,
+                self.lsoa_code,
+                self.district_code,
+                [run_id] * n,
+                strict=True,
+            )
+        )
+
+    def record_batch(self) -> pa.RecordBatch:
+        """An Arrow batch in ``EVENT_SCHEMA`` (NaN coordinates as nulls)."""
+        n = len(self)
+        batch = pa.RecordBatch.from_arrays(
+            [
+                pa.array(self.ids, pa.string()),
+                pa.array([self.source] * n, pa.string()),
+                pa.array(self.category, pa.string()),
+                pa.array(self.source_category, pa.string()),
+                pa.array(np.asarray(self.victim_reported, dtype=np.int64)),
+                pa.array(self.t_start, pa.int64()),
+                pa.array(self.t_end, pa.int64()),
+                pa.array(self.local_year, pa.int64()),
+                pa.array(self.local_month, pa.int64()),
+                *(
+                    pa.array(v, pa.float64(), from_pandas=True)
+                    for v in (self.lon, self.lat, self.x, self.y)
+                ),
+                pa.array(self.borough_code, pa.string()),
+                pa.array(self.ward_code, pa.string()),
+                pa.array(self.lsoa_code, pa.string()),
+                pa.array(self.district_code, pa.string()),
+            ],
+            schema=EVENT_SCHEMA,
+        )
+        return batch
+
+
+_DONE = object()
+
+
+class _PreparedStream:
+    """Prepared chunks, parsed and area-assigned in a second thread while the last is written.
+
+    Parsing (Arrow, NumPy, Shapely) releases the GIL for much of its work, and so does
+    writing, so the two overlap. ``rows_ahead`` looks ahead without consuming anything.
+    """
+
+    def __init__(self, parsed: ParsedSource, assigner: AreaAssigner, strict: bool) -> None:
+        self.strict = strict
+        self._handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._ahead: list[object] = []
+
+        def produce() -> None:
+            try:
+                for chunk in parsed.chunks:
+                    if self._stop.is_set() or (strict and parsed.rejected):
+                        break
+                    self._handoff.put(_prepare(chunk, assigner))
+                self._handoff.put(_DONE)
+            except BaseException as error:
+                self._handoff.put(error)
+
+        self._worker = threading.Thread(target=produce, name="patrolgate-import", daemon=True)
+
+    def __enter__(self) -> _PreparedStream:
+        self._worker.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        while self._worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._handoff.get(timeout=0.1)
+        self._worker.join()
+
+    def _next(self) -> object:
+        item = self._ahead.pop(0) if self._ahead else self._handoff.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def rows_ahead(self, wanted: int) -> int:
+        """Prepare chunks until ``wanted`` rows are ready or the file ends; how many are ready.
+
+        The chunks stay in the stream, to be iterated as usual.
+        """
+        ready = sum(len(item) for item in self._ahead if isinstance(item, PreparedEvents))
+        while ready < wanted and _DONE not in self._ahead:
+            item = self._handoff.get()
             if isinstance(item, BaseException):
                 raise item
+            self._ahead.append(item)
+            if isinstance(item, PreparedEvents):
+                ready += len(item)
+        return ready
+
+    def __iter__(self) -> Iterator[PreparedEvents]:
+        while (item := self._next()) is not _DONE:
             yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        while worker.is_alive():
-            with contextlib.suppress(queue.Empty):
-                handoff.get(timeout=0.1)
-        worker.join()
+        self._ahead.append(_DONE)
 
 
-def _rows(
-    chunk: EventChunk, assigner: AreaAssigner, run_id: int, sqlite: bool
-) -> list[tuple[Any, ...]]:
+def _prepare(chunk: EventChunk, assigner: AreaAssigner) -> PreparedEvents:
     n = len(chunk)
     crs = assigner.crs(chunk.lon, chunk.lat)
     x = np.full(n, np.nan)
@@ -262,35 +410,25 @@ def _rows(
             chunk.lon[located], chunk.lat[located]
         )
         codes = assigner.assign(x, y)
-    nothing: list[Any] = [None] * n
-    borough = _prefer(codes.get("borough"), chunk.borough_code)
-    lsoa = _prefer(codes.get("lsoa"), chunk.lsoa_code)
-    ward = codes["ward"].tolist() if "ward" in codes else nothing
-    district = codes["district"].tolist() if "district" in codes else nothing
-    victim = chunk.victim_reported()
-    if sqlite:
-        victim_values: list[Any] = [1 if v else 0 for v in victim]
-    else:
-        victim_values = list(victim)
-    return list(
-        zip(
-            chunk.ids,
-            [chunk.source] * n,
-            chunk.category,
-            chunk.source_category,
-            victim_values,
-            chunk.t_start.tolist(),
-            chunk.t_end.tolist(),
-            chunk.local_year.tolist(),
-            chunk.local_month.tolist(),
-            *(_floats(v, sqlite) for v in (chunk.lon, chunk.lat, x, y)),
-            borough,
-            ward,
-            lsoa,
-            district,
-            [run_id] * n,
-            strict=True,
-        )
+    nothing: list[str | None] = [None] * n
+    return PreparedEvents(
+        source=chunk.source,
+        ids=chunk.ids,
+        category=chunk.category,
+        source_category=chunk.source_category,
+        victim_reported=chunk.victim_reported(),
+        t_start=chunk.t_start,
+        t_end=chunk.t_end,
+        local_year=chunk.local_year,
+        local_month=chunk.local_month,
+        lon=chunk.lon,
+        lat=chunk.lat,
+        x=x,
+        y=y,
+        borough_code=_prefer(codes.get("borough"), chunk.borough_code),
+        ward_code=codes["ward"].tolist() if "ward" in codes else nothing,
+        lsoa_code=_prefer(codes.get("lsoa"), chunk.lsoa_code),
+        district_code=codes["district"].tolist() if "district" in codes else nothing,
     )
 
 

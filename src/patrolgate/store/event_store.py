@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from patrolgate.store.tables import Base, EventRow
+from patrolgate.store.tables import EventRow
 
 EVENT_COLUMNS = (
     "id",
@@ -60,15 +60,3 @@ def insert_events(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
 
 def _by_id(row: tuple[Any, ...]) -> Any:
     return row[0]
-
-
-def drop_secondary_indexes(connection: Connection) -> None:
-    """Drop the events table's indexes other than its primary key (inside a transaction)."""
-    for index in Base.metadata.tables["events"].indexes:
-        index.drop(connection)
-
-
-def create_secondary_indexes(connection: Connection) -> None:
-    """Create them again, exactly as the models (and migrations) define them."""
-    for index in Base.metadata.tables["events"].indexes:
-        index.create(connection)

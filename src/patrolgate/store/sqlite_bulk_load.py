@@ -1,0 +1,258 @@
+"""Loading a large file's events into SQLite from a writer process fed with Arrow batches.
+
+Python's ``sqlite3`` binds every value of every row through the interpreter, which caps a
+load at about 120,000 rows a second before any parsing is done. Here a separate process
+(``python -m patrolgate.store.sqlite_bulk_load``) receives the prepared events as an Arrow
+IPC stream, binds them in C through the ADBC SQLite driver into a temporary staging table,
+and moves them into ``events`` with ``INSERT OR IGNORE ... SELECT``, so duplicates are still
+skipped by id. The importing process parses the next batch meanwhile, on the other core.
+
+Everything the load writes (the import run, the events, the rebuilt index) is one
+transaction, committed only when the importing process says the file is complete. If the
+importing process dies, the writer reads the end of its input early and exits without
+committing; if the writer dies, SQLite rolls back. Either way the database is as it was.
+
+The protocol on the writer's standard input: one JSON line (the database path, the import
+run's column values, whether to drop the secondary indexes during the load and the SQL to
+rebuild them), the Arrow IPC stream of events, then one JSON line (the run's final values,
+or ``{"abort": reason}``). The writer answers on standard output with one JSON line: the
+run id, the rows stored and the rows offered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+from collections.abc import Mapping
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Table
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.schema import CreateIndex, DropIndex
+
+from patrolgate.errors import PatrolGateError
+from patrolgate.store.database import Database
+from patrolgate.store.event_store import EVENT_COLUMNS
+from patrolgate.store.tables import Base
+
+#: The events as the writer receives them: every column but ``import_run_id``.
+EVENT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("source", pa.string()),
+        ("category", pa.string()),
+        ("source_category", pa.string()),
+        ("victim_reported", pa.int64()),
+        ("t_start", pa.int64()),
+        ("t_end", pa.int64()),
+        ("local_year", pa.int64()),
+        ("local_month", pa.int64()),
+        ("lon", pa.float64()),
+        ("lat", pa.float64()),
+        ("x", pa.float64()),
+        ("y", pa.float64()),
+        ("borough_code", pa.string()),
+        ("ward_code", pa.string()),
+        ("lsoa_code", pa.string()),
+        ("district_code", pa.string()),
+    ]
+)
+_STAGING = "patrolgate_events_staging"
+#: Rows the writer sorts and moves together (more rows, better id-index locality, but a
+#: longer wait for the first batch and for the last).
+GROUP_ROWS = 200000
+
+
+class BulkLoadFailed(PatrolGateError):
+    """The writer process stopped before the file was stored; nothing was stored."""
+
+
+def sqlite_file(database: Database) -> str | None:
+    """The file of an SQLite database (None for PostgreSQL or an in-memory SQLite)."""
+    url = database.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if str(url.database).startswith("file:"):
+        return None
+    return str(url.database)
+
+
+def sqlite_values(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values as SQLite stores them (the columns' own type conversions applied)."""
+    dialect = sqlite.dialect()
+    converted: dict[str, Any] = {}
+    for name, value in values.items():
+        processor = table.columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+        converted[name] = processor(value) if processor is not None else value
+    return converted
+
+
+class SqliteBulkLoad:
+    """The importing side: start the writer, send batches, then commit or abort.
+
+    Use as a context manager; leaving it without :meth:`finish` aborts the load.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        run: Mapping[str, Any],
+        *,
+        drop_secondary: bool = False,
+        group_rows: int | None = None,
+    ) -> None:
+        events = Base.metadata.tables["events"]
+        dialect = sqlite.dialect()
+        indexes = sorted(events.indexes, key=lambda index: str(index.name))
+        header = {
+            "path": path,
+            "group_rows": group_rows or GROUP_ROWS,
+            "run": sqlite_values(Base.metadata.tables["import_runs"], run),
+            "drop": [str(DropIndex(i).compile(dialect=dialect)) for i in indexes]
+            if drop_secondary
+            else [],
+            "create": [str(CreateIndex(i).compile(dialect=dialect)) for i in indexes]
+            if drop_secondary
+            else [],
+        }
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "patrolgate.store.sqlite_bulk_load"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert self._process.stdin is not None
+        self._input: IO[bytes] = self._process.stdin
+        self._finished = False
+        try:
+            self._input.write(json.dumps(header).encode() + b"\n")
+            self._writer = pa.ipc.new_stream(self._input, EVENT_SCHEMA)
+        except BrokenPipeError:
+            self._fail()
+
+    def __enter__(self) -> SqliteBulkLoad:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if not self._finished:
+            self.abort("the import stopped")
+
+    def send(self, batch: pa.RecordBatch) -> None:
+        """Hand one batch of events to the writer."""
+        try:
+            self._writer.write_batch(batch)
+        except (BrokenPipeError, OSError):
+            self._fail()
+
+    def finish(self, run: Mapping[str, Any]) -> dict[str, int]:
+        """Complete the run record with ``run`` and commit; returns the writer's counts."""
+        return self._close({"run": sqlite_values(Base.metadata.tables["import_runs"], run)})
+
+    def abort(self, reason: str) -> None:
+        """Store nothing: the writer rolls back and exits."""
+        if not self._finished:
+            with contextlib.suppress(BulkLoadFailed):
+                self._close({"abort": reason})
+
+    def _close(self, trailer: dict[str, Any]) -> dict[str, int]:
+        self._finished = True
+        try:
+            self._writer.close()
+            self._input.write(json.dumps(trailer).encode() + b"\n")
+            self._input.close()
+        except (BrokenPipeError, OSError, ValueError):
+            self._fail()
+        self._process.stdin = None  # closed above; communicate() must not flush it
+        output, errors = self._process.communicate()
+        if self._process.returncode != 0:
+            raise BulkLoadFailed(
+                f"the SQLite writer process failed: {errors.decode(errors='replace').strip()}"
+            )
+        answer: dict[str, int] = json.loads(output)
+        return answer
+
+    def _fail(self) -> None:
+        self._finished = True
+        self._process.kill()
+        self._process.stdin = None
+        _, errors = self._process.communicate()
+        raise BulkLoadFailed(
+            f"the SQLite writer process stopped: {errors.decode(errors='replace').strip()}"
+        )
+
+
+def _write(source: IO[bytes], answer: IO[str]) -> None:
+    """The writer's side of the protocol (see the module docstring)."""
+    import adbc_driver_sqlite.dbapi as adbc  # only the writer needs it
+
+    header = json.loads(source.readline())
+    run: dict[str, Any] = header["run"]
+    connection = adbc.connect(header["path"], autocommit=True)
+    cursor = connection.cursor()
+    try:
+        for pragma in ("busy_timeout=30000", "synchronous=FULL", "cache_size=-131072"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.execute("BEGIN IMMEDIATE")
+        names = ", ".join(run)
+        cursor.execute(
+            f"INSERT INTO import_runs ({names}) VALUES ({', '.join('?' for _ in run)})",
+            tuple(run.values()),
+        )
+        cursor.execute("SELECT last_insert_rowid()")
+        (run_id,) = cursor.fetchone()  # type: ignore[misc]
+        for statement in header["drop"]:
+            cursor.execute(statement)
+        columns = ", ".join(EVENT_COLUMNS)
+        selected = ", ".join(EVENT_COLUMNS[:-1])
+        move = (
+            f"INSERT OR IGNORE INTO main.events ({columns}) "
+            f"SELECT {selected}, {int(run_id)} FROM temp.{_STAGING}"
+        )
+        offered = stored = 0
+        pending: list[pa.RecordBatch] = []
+
+        def store(batches: list[pa.RecordBatch]) -> int:
+            # In id order, the id index fills in one sweep instead of at random places.
+            table = pa.Table.from_batches(batches, EVENT_SCHEMA)
+            table = table.take(pc.sort_indices(table, [("id", "ascending")]))
+            cursor.adbc_ingest(_STAGING, table, mode="create_append", temporary=True)
+            cursor.execute(move)
+            cursor.execute("SELECT changes()")
+            (moved,) = cursor.fetchone()  # type: ignore[misc]
+            cursor.execute(f"DELETE FROM temp.{_STAGING}")
+            return int(moved)
+
+        for batch in pa.ipc.open_stream(source):
+            pending.append(batch)
+            offered += batch.num_rows
+            if sum(b.num_rows for b in pending) >= header["group_rows"]:
+                stored += store(pending)
+                pending = []
+        if pending:
+            stored += store(pending)
+        trailer = json.loads(source.readline() or "{}")
+        if "run" not in trailer:
+            cursor.execute("ROLLBACK")
+            answer.write(json.dumps({"aborted": True}) + "\n")
+            return
+        for statement in header["create"]:
+            cursor.execute(statement)
+        final = {**trailer["run"], "rows_stored": stored, "rows_duplicate": offered - stored}
+        assignments = ", ".join(f"{name} = ?" for name in final)
+        cursor.execute(
+            f"UPDATE import_runs SET {assignments} WHERE id = ?", (*final.values(), run_id)
+        )
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{_STAGING}")
+        cursor.execute("COMMIT")
+        answer.write(json.dumps({"run_id": run_id, "stored": stored, "offered": offered}) + "\n")
+    finally:
+        cursor.close()
+        connection.close()
+
+
+if __name__ == "__main__":
+    _write(sys.stdin.buffer, sys.stdout)
