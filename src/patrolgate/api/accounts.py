@@ -249,13 +249,17 @@ class Accounts:
         now = self.clock()
         key = digest(session_id)
         with self.database.sessions() as session:
-            row = session.get(WebSessionRow, key)
-            if row is None:
+            found = session.execute(
+                select(WebSessionRow, UserRow)
+                .join(UserRow, UserRow.login == WebSessionRow.login)
+                .where(WebSessionRow.id_digest == key)
+            ).first()
+            if found is None:
                 return None
+            row, user = found
             if now >= row.expires_at or now >= row.idle_until:
                 return None
-            user = session.get(UserRow, row.login)
-            if user is None or not user.active:
+            if not user.active:
                 return None
             csrf, idle_until = row.csrf_token, row.idle_until
         fresh = now + self.session_policy.idle
@@ -342,14 +346,17 @@ class Accounts:
         if not token.startswith(TOKEN_PREFIX) or "_" not in token[len(TOKEN_PREFIX) :]:
             return None
         short, secret = token[len(TOKEN_PREFIX) :].split("_", 1)
+        # One query (token joined to its user), for every API request.
         with self.database.sessions() as session:
-            row = session.scalar(
-                select(ApiTokenRow).where(ApiTokenRow.secret_digest == digest(secret))
-            )
-            if row is None or row.revoked_at is not None or row.id != f"tok_{short}":
+            found = session.execute(
+                select(ApiTokenRow.id, ApiTokenRow.revoked_at, UserRow)
+                .join(UserRow, UserRow.login == ApiTokenRow.login)
+                .where(ApiTokenRow.secret_digest == digest(secret))
+            ).first()
+            if found is None:
                 return None
-            user = session.get(UserRow, row.login)
-            if user is None or not user.active:
+            token_id, revoked_at, user = found
+            if revoked_at is not None or token_id != f"tok_{short}" or not user.active:
                 return None
             return Identity(actor_of(user), via_token=True)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from patrolgate.geo.areas import Area, AreaIndex, AreaLevel
 from patrolgate.geo.projection import Projection, choose_crs
 from patrolgate.store.database import Database
+from patrolgate.store.deployment_repository import forget_area_names
 from patrolgate.store.tables import AreaRow
 
 
@@ -20,6 +21,7 @@ def save_areas(session: Session, areas: Sequence[Area], crs: str) -> int:
     projection = Projection(crs)
     codes = [a.code for a in areas]
     session.execute(delete(AreaRow).where(AreaRow.code.in_(codes)))
+    forget_area_names(session)
     index = AreaIndex(areas, projection)
     for area, projected in zip(areas, index.geometries, strict=True):
         session.add(

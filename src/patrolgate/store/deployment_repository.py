@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from patrolgate.store.tables import AreaRow
@@ -81,12 +83,35 @@ def authorised_overlapping(
     return [r for r in rows if wanted & set(r.borough_codes)]
 
 
+#: Area names by code, per engine, kept for the process: a name changes only when the
+#: boundaries are imported again (which forgets them here; another process's import shows
+#: after a restart); a code not found yet is asked again.
+_AREA_NAMES: weakref.WeakKeyDictionary[Engine, dict[str, str]] = weakref.WeakKeyDictionary()
+_AREA_NAMES_LOCK = threading.Lock()
+
+
+def forget_area_names(session: Session) -> None:
+    """Drop the cached area names of the session's database (its areas were replaced)."""
+    with _AREA_NAMES_LOCK:
+        _AREA_NAMES.pop(session.get_bind().engine, None)
+
+
 def area_names(session: Session, codes: Sequence[str]) -> dict[str, str]:
     """Names of the areas with these codes."""
     if not codes:
         return {}
-    rows = session.execute(select(AreaRow.code, AreaRow.name).where(AreaRow.code.in_(codes)))
-    return {str(code): str(name) for code, name in rows}
+    engine = session.get_bind().engine
+    with _AREA_NAMES_LOCK:
+        known = _AREA_NAMES.setdefault(engine, {})
+        names = {code: known[code] for code in codes if code in known}
+    missing = [code for code in codes if code not in names]
+    if missing:
+        rows = session.execute(select(AreaRow.code, AreaRow.name).where(AreaRow.code.in_(missing)))
+        found = {str(code): str(name) for code, name in rows}
+        with _AREA_NAMES_LOCK:
+            known.update(found)
+        names.update(found)
+    return names
 
 
 def deployment_ids(session: Session, states: Sequence[str] | None = None) -> list[str]:
