@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from patrolgate.policy import PolicyProfile, Role
 from patrolgate.store import Database
 from patrolgate.store.workflow_tables import DeploymentRow
@@ -28,6 +26,7 @@ from patrolgate.workflow.rules import (
     check_consultee,
     require_authority,
 )
+from patrolgate.workflow.views import Dossier
 
 #: Every action a deployment page can offer, in the order it shows them.
 ACTIONS = (
@@ -203,12 +202,19 @@ def guide(database: Database, actor: Actor, deployment_id: str, now: datetime) -
         row = session.get(DeploymentRow, deployment_id)
         if row is None:
             return {"checklist": [], "actions": [], "state": None}
-        return _guide(session, row, actor, now)
+        return guide_from(actor, row, facts_of(session, row), now)
 
 
-def _guide(session: Session, row: DeploymentRow, actor: Actor, now: datetime) -> dict[str, Any]:
+def dossier_guide(dossier: Dossier) -> dict[str, Any]:
+    """The checklist and actions for a deployment already read (no further query)."""
+    return guide_from(dossier.actor, dossier.row, dossier.facts, dossier.now)
+
+
+def guide_from(
+    actor: Actor, row: DeploymentRow, facts: DeploymentFacts, now: datetime
+) -> dict[str, Any]:
+    """The checklist and the actions ``actor`` may take, from the deployment's facts."""
     profile = profile_of(row)
-    facts = facts_of(session, row)
     state = effective_state(row, now)
     items = checklist(profile, facts)
     return {

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from patrolgate.api.dependencies import ActorDep, ServicesDep
-from patrolgate.api.guide import guide
+from patrolgate.api.guide import dossier_guide
 from patrolgate.api.inbox import inbox_of
 from patrolgate.api.schemas import (
     PROBLEM_RESPONSES,
@@ -66,9 +66,8 @@ def propose(body: Proposal, services: ServicesDep, actor: ActorDep) -> Created:
 def show_deployment(deployment_id: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """State, documents, consultations, extensions, the audit timeline, and what it needs."""
     services.sweep()
-    view = services.workflow.show_deployment(actor.login, deployment_id)
-    view["guide"] = guide(services.database, actor, deployment_id, services.clock())
-    return view
+    dossier = services.workflow.deployment_dossier(actor.login, deployment_id)
+    return {**dossier.view, "guide": dossier_guide(dossier)}
 
 
 @router.post("/deployments/{deployment_id}/submit", summary="Submit a draft")

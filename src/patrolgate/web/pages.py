@@ -21,7 +21,7 @@ from patrolgate.api.dependencies import (
     cookie_secure,
     services_of,
 )
-from patrolgate.api.guide import guide
+from patrolgate.api.guide import dossier_guide
 from patrolgate.api.inbox import inbox_of
 from patrolgate.api.picture import MAP_COVERAGE
 from patrolgate.api.services import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Services
@@ -217,17 +217,19 @@ def _deployment_page(
     error: tuple[str, str] | None = None,
 ) -> HTMLResponse:
     services.sweep()
-    view = services.workflow.show_deployment(found.actor.login, deployment_id)
-    now = services.clock()
+    dossier = services.workflow.deployment_dossier(found.actor.login, deployment_id)
+    offered = dossier_guide(dossier)
+    # Only the impact assessment form lists the strategic commanders (its owner).
+    owners = _strategic_commanders(services) if "assess-impact" in offered["actions"] else []
     return page(
         request,
         "deployment.html",
         found,
         status=status,
-        d=view,
-        guide=guide(services.database, found.actor, deployment_id, now),
-        now=now.isoformat(),
-        owners=_strategic_commanders(services),
+        d=dossier.view,
+        guide=offered,
+        now=dossier.now.isoformat(),
+        owners=owners,
         error=error,
     )
 

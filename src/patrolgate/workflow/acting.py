@@ -8,7 +8,7 @@ the audit trail in a transaction of its own, then raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,7 @@ from patrolgate.store.deployment_repository import (
     extensions,
     linked_intelligence,
 )
-from patrolgate.store.workflow_tables import DeploymentRow
+from patrolgate.store.workflow_tables import ConsultationRow, DeploymentRow, IntelligenceRow
 from patrolgate.workflow.actors import Actor, load_actor
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import (
@@ -71,7 +71,24 @@ def profile_of(row: DeploymentRow) -> PolicyProfile:
 
 def facts_of(session: Session, row: DeploymentRow) -> DeploymentFacts:
     """Everything the rules need to know about a deployment."""
-    intel = linked_intelligence(session, row.id)
+    return facts_from(
+        row,
+        names=area_names(session, row.borough_codes),
+        intelligence=linked_intelligence(session, row.id),
+        consulted=consultations(session, row.id),
+        extension_count=len(extensions(session, row.id)),
+    )
+
+
+def facts_from(
+    row: DeploymentRow,
+    *,
+    names: dict[str, str],
+    intelligence: Sequence[IntelligenceRow],
+    consulted: Sequence[ConsultationRow],
+    extension_count: int,
+) -> DeploymentFacts:
+    """The facts of a deployment from rows already loaded (a page shows them too)."""
     rationale = row.rationale or {}
     impact = row.impact_assessment or {}
     return DeploymentFacts(
@@ -80,21 +97,20 @@ def facts_of(session: Session, row: DeploymentRow) -> DeploymentFacts:
         start=row.start,
         end=row.end,
         borough_codes=tuple(row.borough_codes),
-        borough_names=area_names(session, row.borough_codes),
+        borough_names=names,
         intelligence=tuple(
             IntelFact(i.id, i.source_evaluation, i.assessment, i.valid_from, i.valid_to, i.author)
-            for i in intel
+            for i in intelligence
         ),
         consultations=tuple(
-            ConsultationFact(c.consultee, Role(c.role), c.borough_code)
-            for c in consultations(session, row.id)
+            ConsultationFact(c.consultee, Role(c.role), c.borough_code) for c in consulted
         ),
         impact_assessed=row.impact_assessment is not None,
         public_notice_before=bool(
             impact.get("public_notice_before") or impact.get("public_notice_not_practicable")
         ),
         investigators=tuple((rationale.get("investigation") or {}).get("officers") or ()),
-        extensions=len(extensions(session, row.id)),
+        extensions=extension_count,
         authorised_by=row.authorised_by,
         ratified_by=row.ratified_by,
     )

@@ -217,6 +217,10 @@ class Workflow(WorkflowContext):
         """One deployment with its timeline."""
         return views.show_deployment(self, actor, deployment_id)
 
+    def deployment_dossier(self, actor: str | None, deployment_id: str) -> views.Dossier:
+        """One deployment with its timeline, and the facts that say what may happen next."""
+        return views.deployment_dossier(self, actor, deployment_id)
+
     def list_deployments(
         self, actor: str | None, *, state: State | str | None = None
     ) -> list[dict[str, Any]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,16 +17,43 @@ from patrolgate.store.deployment_repository import (
     extensions,
     linked_intelligence,
 )
-from patrolgate.store.workflow_tables import DeploymentRow
-from patrolgate.workflow.actors import load_actor
+from patrolgate.store.workflow_tables import (
+    ConsultationRow,
+    DeploymentRow,
+    ExtensionRow,
+    IntelligenceRow,
+)
+from patrolgate.workflow.acting import facts_from
+from patrolgate.workflow.actors import Actor, load_actor
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import NotFound
 from patrolgate.workflow.intelligence_records import grading_of
 from patrolgate.workflow.lifecycle import State, clock_events, effective_state
+from patrolgate.workflow.rules import DeploymentFacts
 
 
-def _summary(context: WorkflowContext, row: DeploymentRow, names: dict[str, str]) -> dict[str, Any]:
-    now = context.now()
+@dataclass(frozen=True)
+class Dossier:
+    """One deployment as a reader sees it, with what its page needs to say what is next.
+
+    Everything is loaded in one session: the view (JSON-ready), and the actor, the row and
+    the rules' facts at the same instant, for the checklist and the actions on offer.
+    """
+
+    view: dict[str, Any]
+    actor: Actor
+    row: DeploymentRow
+    facts: DeploymentFacts
+    now: datetime
+
+
+def _summary(
+    context: WorkflowContext,
+    row: DeploymentRow,
+    names: dict[str, str],
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    now = now or context.now()
     events = clock_events(row, now)
     state = effective_state(row, now)
     end_reason = row.end_reason
@@ -58,18 +87,43 @@ def show_deployment(
     context: WorkflowContext, actor_login: str | None, deployment_id: str
 ) -> dict[str, Any]:
     """State, documents, consultations, extensions and the audit timeline of one deployment."""
+    return deployment_dossier(context, actor_login, deployment_id).view
+
+
+def deployment_dossier(
+    context: WorkflowContext, actor_login: str | None, deployment_id: str
+) -> Dossier:
+    """The view of one deployment and its rules' facts, read once, in one session."""
     with context.database.sessions() as session:
-        load_actor(session, actor_login)
+        actor = load_actor(session, actor_login)
         row = session.get(DeploymentRow, deployment_id)
         if row is None:
             raise NotFound(f"no deployment {deployment_id!r}")
+        now = context.now()
         names = area_names(session, row.borough_codes)
-        view = _summary(context, row, names)
-        view.update(_details(session, context, row))
-        return jsonable(view)  # type: ignore[no-any-return]
+        intelligence = linked_intelligence(session, row.id)
+        consulted = consultations(session, row.id)
+        extended = extensions(session, row.id)
+        view = _summary(context, row, names, now)
+        view.update(_details(session, context, row, intelligence, consulted, extended))
+        facts = facts_from(
+            row,
+            names=names,
+            intelligence=intelligence,
+            consulted=consulted,
+            extension_count=len(extended),
+        )
+        return Dossier(jsonable(view), actor, row, facts, now)
 
 
-def _details(session: Session, context: WorkflowContext, row: DeploymentRow) -> dict[str, Any]:
+def _details(
+    session: Session,
+    context: WorkflowContext,
+    row: DeploymentRow,
+    intelligence: list[IntelligenceRow],
+    consulted: list[ConsultationRow],
+    extended: list[ExtensionRow],
+) -> dict[str, Any]:
     timeline = []
     last_refusal = None
     for entry in load_entries(session, deployment_id=row.id):
@@ -96,7 +150,7 @@ def _details(session: Session, context: WorkflowContext, row: DeploymentRow) -> 
         "end_note": row.end_note,
         "intelligence": [
             {"id": i.id, "grading": grading_of(i).code, "area_codes": i.area_codes}
-            for i in linked_intelligence(session, row.id)
+            for i in intelligence
         ],
         "consultations": [
             {
@@ -107,7 +161,7 @@ def _details(session: Session, context: WorkflowContext, row: DeploymentRow) -> 
                 "notes": c.notes,
                 "at": c.recorded_at,
             }
-            for c in consultations(session, row.id)
+            for c in consulted
         ],
         "extensions": [
             {
@@ -117,7 +171,7 @@ def _details(session: Session, context: WorkflowContext, row: DeploymentRow) -> 
                 "by": e.extended_by,
                 "reason": e.reason,
             }
-            for e in extensions(session, row.id)
+            for e in extended
         ],
         "last_refusal": last_refusal,
         "timeline": timeline,
