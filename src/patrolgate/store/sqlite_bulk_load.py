@@ -3,20 +3,20 @@
 Python's ``sqlite3`` binds every value of every row through the interpreter, which caps a
 load at about 120,000 rows a second before any parsing is done. Here a separate process
 (``python -m patrolgate.store.sqlite_bulk_load``) receives the prepared events as an Arrow
-IPC stream, binds them in C through the ADBC SQLite driver into a temporary staging table,
-and moves them into ``events`` with ``INSERT OR IGNORE ... SELECT``, so duplicates are still
-skipped by id. The importing process parses the next batch meanwhile, on the other core.
+IPC stream and inserts them with ``INSERT OR IGNORE`` through the ADBC SQLite driver, which
+binds Arrow columns in C, so duplicates are still skipped by id. The importing process
+parses the next batch meanwhile, on the other core.
 
-Everything the load writes (the import run, the events, the rebuilt index) is one
-transaction, committed only when the importing process says the file is complete. If the
-importing process dies, the writer reads the end of its input early and exits without
-committing; if the writer dies, SQLite rolls back. Either way the database is as it was.
+Everything the load writes (the import run and its events) is one transaction, committed
+only when the importing process says the file is complete. If the importing process dies,
+the writer reads the end of its input early and exits without committing; if the writer
+dies, SQLite rolls back. Either way the database is as it was.
 
 The protocol on the writer's standard input: one JSON line (the database path, the import
-run's column values, whether to drop the secondary indexes during the load and the SQL to
-rebuild them), the Arrow IPC stream of events, then one JSON line (the run's final values,
-or ``{"abort": reason}``). The writer answers on standard output with one JSON line: the
-run id, the rows stored and the rows offered.
+run's column values, the rows to sort and insert together), the Arrow IPC stream of
+events, then one JSON line (the run's final values, or ``{"abort": reason}``). The writer
+answers on standard output with one JSON line: the run id, the rows stored and the rows
+offered.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.schema import CreateIndex, DropIndex
 
 from patrolgate.errors import PatrolGateError
 from patrolgate.store.database import Database
@@ -61,10 +60,9 @@ EVENT_SCHEMA = pa.schema(
         ("district_code", pa.string()),
     ]
 )
-_STAGING = "patrolgate_events_staging"
 #: Rows the writer sorts and moves together (more rows, better id-index locality, but a
 #: longer wait for the first batch and for the last).
-GROUP_ROWS = 200000
+GROUP_ROWS = 200_000
 
 
 class BulkLoadFailed(PatrolGateError):
@@ -102,22 +100,12 @@ class SqliteBulkLoad:
         path: str,
         run: Mapping[str, Any],
         *,
-        drop_secondary: bool = False,
         group_rows: int | None = None,
     ) -> None:
-        events = Base.metadata.tables["events"]
-        dialect = sqlite.dialect()
-        indexes = sorted(events.indexes, key=lambda index: str(index.name))
         header = {
             "path": path,
             "group_rows": group_rows or GROUP_ROWS,
             "run": sqlite_values(Base.metadata.tables["import_runs"], run),
-            "drop": [str(DropIndex(i).compile(dialect=dialect)) for i in indexes]
-            if drop_secondary
-            else [],
-            "create": [str(CreateIndex(i).compile(dialect=dialect)) for i in indexes]
-            if drop_secondary
-            else [],
         }
         self._process = subprocess.Popen(
             [sys.executable, "-m", "patrolgate.store.sqlite_bulk_load"],
@@ -204,49 +192,42 @@ def _write(source: IO[bytes], answer: IO[str]) -> None:
         )
         cursor.execute("SELECT last_insert_rowid()")
         (run_id,) = cursor.fetchone()  # type: ignore[misc]
-        for statement in header["drop"]:
-            cursor.execute(statement)
-        columns = ", ".join(EVENT_COLUMNS)
-        selected = ", ".join(EVENT_COLUMNS[:-1])
-        move = (
-            f"INSERT OR IGNORE INTO main.events ({columns}) "
-            f"SELECT {selected}, {int(run_id)} FROM temp.{_STAGING}"
+        values = ", ".join("?" for _ in EVENT_COLUMNS[:-1])
+        insert = (
+            f"INSERT OR IGNORE INTO events ({', '.join(EVENT_COLUMNS)}) "
+            f"VALUES ({values}, {int(run_id)})"
         )
-        offered = stored = 0
+        cursor.execute("SELECT total_changes()")
+        (changes_before,) = cursor.fetchone()  # type: ignore[misc]
+        offered = 0
         pending: list[pa.RecordBatch] = []
 
-        def store(batches: list[pa.RecordBatch]) -> int:
+        def store(batches: list[pa.RecordBatch]) -> None:
             # In id order, the id index fills in one sweep instead of at random places.
             table = pa.Table.from_batches(batches, EVENT_SCHEMA)
-            table = table.take(pc.sort_indices(table, [("id", "ascending")]))
-            cursor.adbc_ingest(_STAGING, table, mode="create_append", temporary=True)
-            cursor.execute(move)
-            cursor.execute("SELECT changes()")
-            (moved,) = cursor.fetchone()  # type: ignore[misc]
-            cursor.execute(f"DELETE FROM temp.{_STAGING}")
-            return int(moved)
+            cursor.executemany(insert, table.take(pc.sort_indices(table, [("id", "ascending")])))
 
         for batch in pa.ipc.open_stream(source):
             pending.append(batch)
             offered += batch.num_rows
             if sum(b.num_rows for b in pending) >= header["group_rows"]:
-                stored += store(pending)
+                store(pending)
                 pending = []
         if pending:
-            stored += store(pending)
+            store(pending)
+        cursor.execute("SELECT total_changes()")
+        (changes_after,) = cursor.fetchone()  # type: ignore[misc]
+        stored = int(changes_after) - int(changes_before)
         trailer = json.loads(source.readline() or "{}")
         if "run" not in trailer:
             cursor.execute("ROLLBACK")
             answer.write(json.dumps({"aborted": True}) + "\n")
             return
-        for statement in header["create"]:
-            cursor.execute(statement)
         final = {**trailer["run"], "rows_stored": stored, "rows_duplicate": offered - stored}
         assignments = ", ".join(f"{name} = ?" for name in final)
         cursor.execute(
             f"UPDATE import_runs SET {assignments} WHERE id = ?", (*final.values(), run_id)
         )
-        cursor.execute(f"DROP TABLE IF EXISTS temp.{_STAGING}")
         cursor.execute("COMMIT")
         answer.write(json.dumps({"run_id": run_id, "stored": stored, "offered": offered}) + "\n")
     finally:
