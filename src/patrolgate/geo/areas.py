@@ -144,21 +144,26 @@ class AreaIndex:
         found = np.array([self._memo.get(k) for k in unique.tolist()], dtype=object)
         unknown = np.flatnonzero(np.array([k not in self._memo for k in unique.tolist()]))
         if unknown.size:
-            points = shapely.points(unique.real[unknown], unique.imag[unknown])
-            point_index, area_index = self.tree.query(points, predicate="within")
-            codes = np.full(unknown.size, None, dtype=object)
-            # Reverse order so that, for a point on a shared edge, the first area wins.
-            codes[point_index[::-1]] = self.codes[area_index[::-1]]
-            outside = np.flatnonzero(codes == None)  # noqa: E711 - elementwise test
-            if outside.size and self.gap_tolerance > 0:
-                near_point, near_area = self.tree.query_nearest(
-                    points[outside], max_distance=self.gap_tolerance, all_matches=False
-                )
-                codes[outside[near_point]] = self.codes[near_area]
+            codes = self.lookup(unique.real[unknown], unique.imag[unknown])
             found[unknown] = codes
             self._memo.update(zip(unique[unknown].tolist(), codes.tolist(), strict=True))
         result[np.flatnonzero(finite)] = found[inverse.ravel()]
         return result
+
+    def lookup(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.object_]:
+        """Like :meth:`assign` for finite points, without remembering them."""
+        points = shapely.points(x, y)
+        point_index, area_index = self.tree.query(points, predicate="within")
+        codes = np.full(len(x), None, dtype=object)
+        # Reverse order so that, for a point on a shared edge, the first area wins.
+        codes[point_index[::-1]] = self.codes[area_index[::-1]]
+        outside = np.flatnonzero(codes == None)  # noqa: E711 - elementwise test
+        if outside.size and self.gap_tolerance > 0:
+            near_point, near_area = self.tree.query_nearest(
+                points[outside], max_distance=self.gap_tolerance, all_matches=False
+            )
+            codes[outside[near_point]] = self.codes[near_area]
+        return codes
 
     def union(self, codes: Iterable[str] | None = None) -> BaseGeometry:
         """The union of the named areas (all of them by default), projected."""

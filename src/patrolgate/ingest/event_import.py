@@ -60,6 +60,9 @@ class AreaAssigner:
     _crs: str | None = None
     _projection: Projection | None = None
     _loaded: bool = False
+    #: Each distinct point seen (x + iy) and its slot in ``_known``, the codes per level.
+    _slots: dict[complex, int] = field(default_factory=dict)
+    _known: dict[str, NDArray[np.object_]] = field(default_factory=dict)
 
     def prepare(self) -> None:
         """Load the areas now (in the calling thread, which owns the database session)."""
@@ -100,31 +103,62 @@ class AreaAssigner:
     def assign(
         self, x: NDArray[np.float64], y: NDArray[np.float64]
     ) -> dict[str, NDArray[np.object_]]:
-        """Area code per level for each projected point.
+        """Area code per level for each projected point (None where outside, or not finite).
+
+        Each distinct point is looked up once, for every level together, and remembered:
+        police data snaps many records onto the same anonymised points, file after file.
+        """
+        self._load()
+        codes = {level: np.full(len(x), None, dtype=object) for level in self._indexes}
+        finite = np.isfinite(x) & np.isfinite(y)
+        if not codes or not finite.any():
+            return codes
+        unique, inverse = np.unique(x[finite] + 1j * y[finite], return_inverse=True)
+        keys = unique.tolist()
+        slots = np.array([self._slots.get(k, -1) for k in keys], dtype=np.int64)
+        unknown = np.flatnonzero(slots < 0)
+        if unknown.size:
+            found = self._lookup(unique.real[unknown], unique.imag[unknown])
+            first = len(self._slots)
+            for level, values in found.items():
+                self._known[level] = np.concatenate([self._known.get(level, _NO_CODES), values])
+            new_slots = range(first, first + unknown.size)
+            self._slots.update(zip([keys[i] for i in unknown.tolist()], new_slots, strict=True))
+            slots[unknown] = np.arange(first, first + unknown.size)
+        where = np.flatnonzero(finite)
+        chosen = slots[inverse.ravel()]
+        for level, column in codes.items():
+            column[where] = self._known[level][chosen]
+        return codes
+
+    def _lookup(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> dict[str, NDArray[Any]]:
+        """Codes per level for points not seen before.
 
         A borough is read from the LSOA's parent where LSOAs nest in boroughs (London),
         which saves one point-in-polygon pass; points outside every LSOA are looked up
         among the boroughs directly.
         """
-        self._load()
-        codes: dict[str, NDArray[np.object_]] = {}
+        found: dict[str, NDArray[Any]] = {}
         for level, index in self._indexes.items():
-            if level == "borough" and "lsoa" in codes:
+            if level == "borough" and "lsoa" in self._indexes:
                 continue
-            codes[level] = index.assign(x, y)
-        if "lsoa" in codes and "borough" in self._indexes:
+            found[level] = index.lookup(x, y)
+        if "lsoa" in found and "borough" in self._indexes:
             parents = self._parents["lsoa"]
             boroughs = set(self._parents["borough"])
             derived = np.array(
-                [parents.get(c) if c is not None else None for c in codes["lsoa"].tolist()],
+                [parents.get(c) if c is not None else None for c in found["lsoa"].tolist()],
                 dtype=object,
             )
             valid = np.array([d in boroughs for d in derived.tolist()], dtype=bool)
             if not valid.all():
                 missing = ~valid
-                derived[missing] = self._indexes["borough"].assign(x[missing], y[missing])
-            codes["borough"] = derived
-        return codes
+                derived[missing] = self._indexes["borough"].lookup(x[missing], y[missing])
+            found["borough"] = derived
+        return found
+
+
+_NO_CODES: NDArray[np.object_] = np.array([], dtype=object)
 
 
 def store_parsed_file(
