@@ -288,19 +288,9 @@ LARGE_FILE = 50_000
 
 @dataclass
 class PreparedEvents:
-    """One chunk's events, projected and area-assigned, as columns ready to store."""
+    """One parsed chunk with what storing adds: projected points and area codes."""
 
-    source: str
-    ids: list[str]
-    category: list[str]
-    source_category: list[str]
-    victim_reported: list[bool]
-    t_start: NDArray[np.int64]
-    t_end: NDArray[np.int64]
-    local_year: NDArray[np.int64]
-    local_month: NDArray[np.int64]
-    lon: NDArray[np.float64]
-    lat: NDArray[np.float64]
+    chunk: EventChunk
     x: NDArray[np.float64]
     y: NDArray[np.float64]
     borough_code: list[str | None]
@@ -309,26 +299,26 @@ class PreparedEvents:
     district_code: list[str | None]
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.chunk)
 
     def rows(self, run_id: int, sqlite: bool) -> list[tuple[Any, ...]]:
         """Tuples in ``EVENT_COLUMNS`` order (booleans as 0/1 on SQLite, NaN as None)."""
-        n = len(self)
-        victim: list[Any] = (
-            [1 if v else 0 for v in self.victim_reported] if sqlite else self.victim_reported
-        )
+        chunk, n = self.chunk, len(self)
+        victim: list[Any] = chunk.victim_reported()
+        if sqlite:
+            victim = [1 if v else 0 for v in victim]
         return list(
             zip(
-                self.ids,
-                [self.source] * n,
-                self.category,
-                self.source_category,
+                chunk.ids,
+                [chunk.source] * n,
+                chunk.category,
+                chunk.source_category,
                 victim,
-                self.t_start.tolist(),
-                self.t_end.tolist(),
-                self.local_year.tolist(),
-                self.local_month.tolist(),
-                *(_floats(v, sqlite) for v in (self.lon, self.lat, self.x, self.y)),
+                chunk.t_start.tolist(),
+                chunk.t_end.tolist(),
+                chunk.local_year.tolist(),
+                chunk.local_month.tolist(),
+                *(_floats(v, sqlite) for v in (chunk.lon, chunk.lat, self.x, self.y)),
                 self.borough_code,
                 self.ward_code,
                 self.lsoa_code,
@@ -340,30 +330,25 @@ class PreparedEvents:
 
     def record_batch(self) -> pa.RecordBatch:
         """An Arrow batch in ``EVENT_SCHEMA`` (NaN coordinates as nulls)."""
-        n = len(self)
-        batch = pa.RecordBatch.from_arrays(
+        chunk = self.chunk
+        numbers = (chunk.t_start, chunk.t_end, chunk.local_year, chunk.local_month)
+        texts = (self.borough_code, self.ward_code, self.lsoa_code, self.district_code)
+        return pa.RecordBatch.from_arrays(
             [
-                pa.array(self.ids, pa.string()),
-                pa.array([self.source] * n, pa.string()),
-                pa.array(self.category, pa.string()),
-                pa.array(self.source_category, pa.string()),
-                pa.array(np.asarray(self.victim_reported, dtype=np.int64)),
-                pa.array(self.t_start, pa.int64()),
-                pa.array(self.t_end, pa.int64()),
-                pa.array(self.local_year, pa.int64()),
-                pa.array(self.local_month, pa.int64()),
+                pa.array(chunk.ids, pa.string()),
+                pa.array([chunk.source] * len(self), pa.string()),
+                pa.array(chunk.category, pa.string()),
+                pa.array(chunk.source_category, pa.string()),
+                pa.array(np.asarray(chunk.victim_reported(), dtype=np.int64)),
+                *(pa.array(v, pa.int64()) for v in numbers),
                 *(
                     pa.array(v, pa.float64(), from_pandas=True)
-                    for v in (self.lon, self.lat, self.x, self.y)
+                    for v in (chunk.lon, chunk.lat, self.x, self.y)
                 ),
-                pa.array(self.borough_code, pa.string()),
-                pa.array(self.ward_code, pa.string()),
-                pa.array(self.lsoa_code, pa.string()),
-                pa.array(self.district_code, pa.string()),
+                *(pa.array(v, pa.string()) for v in texts),
             ],
             schema=EVENT_SCHEMA,
         )
-        return batch
 
 
 _DONE = object()
@@ -446,17 +431,7 @@ def _prepare(chunk: EventChunk, assigner: AreaAssigner) -> PreparedEvents:
         codes = assigner.assign(x, y)
     nothing: list[str | None] = [None] * n
     return PreparedEvents(
-        source=chunk.source,
-        ids=chunk.ids,
-        category=chunk.category,
-        source_category=chunk.source_category,
-        victim_reported=chunk.victim_reported(),
-        t_start=chunk.t_start,
-        t_end=chunk.t_end,
-        local_year=chunk.local_year,
-        local_month=chunk.local_month,
-        lon=chunk.lon,
-        lat=chunk.lat,
+        chunk=chunk,
         x=x,
         y=y,
         borough_code=_prefer(codes.get("borough"), chunk.borough_code),
