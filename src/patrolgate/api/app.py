@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -46,6 +46,22 @@ SECURITY_HEADERS = {
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
 }
+
+
+#: How often, and how far ahead, the service fits the map's next forecast window.
+PREFIT_SECONDS = 60.0
+PREFIT_LEAD = timedelta(minutes=5)
+
+
+async def _prefit_forever(services: Services, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            fitted = await run_in_threadpool(services.picture.prefit, PREFIT_LEAD)
+            if fitted:
+                log.info("fitted %d forecast window(s) ahead of time", fitted)
+        except Exception:  # the loop must outlive a failed fit; a request would refit
+            log.exception("prefit failed")
 
 
 async def _sweep_forever(services: Services, every: float) -> None:
@@ -119,6 +135,7 @@ def create_app(
                     warming.clear()
 
             tasks.append(asyncio.create_task(asyncio.to_thread(warm)))
+            tasks.append(asyncio.create_task(_prefit_forever(services, PREFIT_SECONDS)))
         try:
             yield
         finally:

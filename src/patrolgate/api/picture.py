@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import shapely
@@ -41,6 +41,7 @@ from patrolgate.store.tables import AreaRow, EventRow
 
 #: Share of the study area the map highlights (the top-ranked cells).
 MAP_COVERAGE = 0.01
+_Cached = TypeVar("_Cached")
 #: How many windows the accuracy backtest scores.
 ACCURACY_WINDOWS = 6
 
@@ -107,9 +108,10 @@ class Picture:
 
     # -- windows -------------------------------------------------------------------------
 
-    def window_of(self, window: MapWindow) -> tuple[datetime, datetime]:
-        """The current window: from the start of this hour (or month) for its length."""
-        now = self.clock().astimezone(self.settings.tz)
+    def window_of(self, window: MapWindow, at: datetime | None = None) -> tuple[datetime, datetime]:
+        """The current window (or the one at ``at``): from the start of this hour (or month)
+        for its length."""
+        now = (at or self.clock()).astimezone(self.settings.tz)
         if window is MapWindow.MONTH:
             start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
             return start, (start + timedelta(days=32)).replace(day=1)
@@ -118,15 +120,44 @@ class Picture:
 
     # -- forecasts -----------------------------------------------------------------------
 
-    def fitted(self, window: MapWindow) -> FittedPicture | None:
-        """The default model fitted on events before now, with this window's forecast."""
-        start, end = self.window_of(window)
+    def fitted(self, window: MapWindow, at: datetime | None = None) -> FittedPicture | None:
+        """The default model fitted on events before the window, with its forecast."""
+        start, end = self.window_of(window, at)
         key = (window, start.isoformat())
         with self._lock:
             if key not in self._fitted:
-                self._fitted = {k: v for k, v in self._fitted.items() if k[0] is not window}
                 self._fitted[key] = self._fit(start, end)
-            return self._fitted[key]
+            found = self._fitted[key]
+            self._fitted = self._current(self._fitted, window)
+            return found
+
+    def prefit(self, lead: timedelta) -> int:
+        """Fit and serialise, ahead of time, the next window of every window in use that
+        starts within ``lead``, so that no request pays for the refit when the hour turns.
+
+        The fit runs outside the lock (requests go on with the current window). Events
+        recorded within ``lead`` of the new window's start are not in its fit; the map's
+        data arrive by import, in batches, so none are missed in practice.
+        Returns how many windows were fitted.
+        """
+        ahead = self.clock() + lead
+        with self._lock:
+            windows = {key[0] for key in self._serialised}
+        done = 0
+        for window in windows:
+            start, end = self.window_of(window, ahead)
+            key = (window, start.isoformat())
+            with self._lock:
+                if key in self._serialised:
+                    continue
+                known = key in self._fitted
+            if not known:
+                fitted = self._fit(start, end)
+                with self._lock:
+                    self._fitted.setdefault(key, fitted)
+            self.forecast_serialised(window, ahead)
+            done += 1
+        return done
 
     def _fit(self, start: datetime, end: datetime) -> FittedPicture | None:
         try:
@@ -167,10 +198,11 @@ class Picture:
             geojson=collection,
         )
 
-    def forecast_geojson(self, window: MapWindow) -> dict[str, Any]:
-        """The top cells of the current window as GeoJSON, with the model and its accuracy."""
-        fitted = self.fitted(window)
-        start, end = self.window_of(window)
+    def forecast_geojson(self, window: MapWindow, at: datetime | None = None) -> dict[str, Any]:
+        """The top cells of the current window (or the one at ``at``) as GeoJSON, with the
+        model and its accuracy."""
+        fitted = self.fitted(window, at)
+        start, end = self.window_of(window, at)
         properties: dict[str, Any] = {
             "model": DEFAULT_MODEL,
             "window": window.value,
@@ -195,18 +227,27 @@ class Picture:
         """:meth:`forecast_geojson` serialised once per window and fit (the map asks often)."""
         return self.forecast_serialised(window).raw
 
-    def forecast_serialised(self, window: MapWindow) -> Serialised:
+    def forecast_serialised(self, window: MapWindow, at: datetime | None = None) -> Serialised:
         """:meth:`forecast_geojson` serialised and gzipped once per window and fit."""
-        start, _ = self.window_of(window)
+        start, _ = self.window_of(window, at)
         key = (window, start.isoformat())
         cached = self._serialised.get(key)
         if cached is None:
-            cached = Serialised.of(self.forecast_geojson(window))
-            self._serialised = {
-                **{k: v for k, v in self._serialised.items() if k[0] is not window},
-                key: cached,
-            }
+            cached = Serialised.of(self.forecast_geojson(window, at))
+            with self._lock:
+                self._serialised = self._current({**self._serialised, key: cached}, window)
         return cached
+
+    def _current(
+        self, cache: dict[tuple[MapWindow, str], _Cached], window: MapWindow
+    ) -> dict[tuple[MapWindow, str], _Cached]:
+        """``cache`` without ``window``'s past windows (the current and later ones stay)."""
+        now = self.window_of(window)[0]
+        return {
+            k: v
+            for k, v in cache.items()
+            if k[0] is not window or datetime.fromisoformat(k[1]) >= now
+        }
 
     def accuracy(self, window: MapWindow) -> dict[str, Any]:
         """The default model's measured accuracy: a rolling-origin backtest of recent windows."""
