@@ -352,6 +352,9 @@ class PreparedEvents:
 
 
 _DONE = object()
+#: Chunks the parsing thread may prepare ahead of the writer (a few MB each): enough to
+#: keep parsing while a writer process starts or stores a large group of rows.
+AHEAD = 8
 
 
 class _PreparedStream:
@@ -363,7 +366,7 @@ class _PreparedStream:
 
     def __init__(self, parsed: ParsedSource, assigner: AreaAssigner, strict: bool) -> None:
         self.strict = strict
-        self._handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+        self._handoff: queue.Queue[object] = queue.Queue(maxsize=AHEAD)
         self._stop = threading.Event()
         self._ahead: list[object] = []
 

@@ -62,7 +62,7 @@ EVENT_SCHEMA = pa.schema(
 )
 #: Rows the writer sorts and moves together (more rows, better id-index locality, but a
 #: longer wait for the first batch and for the last).
-GROUP_ROWS = 200_000
+GROUP_ROWS = 100_000
 
 
 class BulkLoadFailed(PatrolGateError):
