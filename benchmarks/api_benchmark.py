@@ -23,7 +23,9 @@ code (or exception name). The benchmark client (httpx, one process) runs on the 
 cores as the server, so the figures include that contention: each line also prints the
 CPU milliseconds per request spent by the server process and by the client, and the load
 average is printed before and after each backend.
-Request counts and duration are bounded. Prints figures; asserts nothing. Run with
+Request counts and duration are bounded. Prints figures; asserts nothing. For a quicker
+look, ``BENCH_API_ONLY=page,transition`` keeps the scenarios whose label holds one of the
+words and ``BENCH_API_BACKENDS=sqlite`` one backend. Run with
 ``make bench-api``.
 """
 
@@ -73,6 +75,10 @@ PACED_BUDGET = int(CLIENTS * PACED_RATE * PACED_SECONDS * 1.5) + 50
 TRANSITIONS = CLIENTS * REQUESTS_PER_CLIENT + 1 + PACED_BUDGET
 NOW = datetime(2021, 1, 12, 9, 0, tzinfo=UTC)
 WARD, LAMBETH = "E05000416", "E09000022"
+#: Developers' filters: scenarios whose label contains one of these words (e.g. "page"),
+#: and the backends to run ("sqlite", "postgresql"); everything by default.
+ONLY = [w for w in os.environ.get("BENCH_API_ONLY", "").split(",") if w]
+BACKENDS = os.environ.get("BENCH_API_BACKENDS", "sqlite,postgresql").split(",")
 POSTGRES_URL = os.environ.get(
     "PATROLGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -371,6 +377,8 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
             ),
             ("state transition (consultation)", consult, "bc.lambeth"),
         ]
+        if ONLY:
+            scenarios = [s for s in scenarios if any(word in s[0] for word in ONLY)]
         header = (
             f"{'request':34} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
             f"{'req/s':>8} {'srv cpu':>7} {'cli cpu':>7} {'errors':>7} by status"
@@ -406,7 +414,10 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        run_backend("SQLite", f"sqlite:///{home / 'bench.db'}", home)
+        if "sqlite" in BACKENDS:
+            run_backend("SQLite", f"sqlite:///{home / 'bench.db'}", home)
+        if "postgresql" not in BACKENDS:
+            return
         try:
             engine = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
             schema = f"bench_{uuid.uuid4().hex[:10]}"
