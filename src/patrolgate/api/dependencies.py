@@ -29,7 +29,13 @@ def services_of(request: Request) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(services_of)]
+async def _services(request: Request) -> Services:
+    # Async, like every dependency that does no I/O: FastAPI runs a sync one in the thread
+    # pool, a hop that costs more than the dependency itself.
+    return services_of(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
 
 
 def _identify(request: Request, services: Services) -> Identity | None:
@@ -81,7 +87,7 @@ IdentityDep = Annotated[Identity, Depends(identity)]
 OptionalIdentityDep = Annotated[Identity | None, Depends(optional_identity)]
 
 
-def current_actor(found: IdentityDep) -> Actor:
+async def current_actor(found: IdentityDep) -> Actor:
     """The acting user."""
     return found.actor
 
