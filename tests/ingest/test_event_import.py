@@ -264,7 +264,9 @@ def _writer_processes() -> list[int]:
     return found
 
 
-def test_a_writer_process_that_dies_stores_nothing(tmp_path: Path) -> None:
+def test_a_writer_process_that_dies_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """kill -9 of the writer mid-load: the import fails with a clear error, nothing stored."""
     import patrolgate.ingest.event_import as event_import
     from patrolgate.store import create_database
@@ -282,18 +284,15 @@ def test_a_writer_process_that_dies_stores_nothing(tmp_path: Path) -> None:
             self._process.kill()
             self._process.wait()
 
-    patch = pytest.MonkeyPatch()
-    patch.setattr(event_import, "LARGE_FILE", 1)
-    patch.setattr(SqliteBulkLoad, "send", send_then_kill)
-    try:
-        with pytest.raises(BulkLoadFailed, match="writer process"):
-            store_parsed_file(
-                database,
-                parse_police_uk(CITY / "2017-07-city-of-london-street.csv.gz", chunk_rows=100),
-                AreaAssigner(database),
-            )
-    finally:
-        patch.undo()
+    monkeypatch.setattr(event_import, "LARGE_FILE", 1)
+    monkeypatch.setattr(SqliteBulkLoad, "send", send_then_kill)
+    with pytest.raises(BulkLoadFailed, match="writer process"):
+        store_parsed_file(
+            database,
+            parse_police_uk(CITY / "2017-07-city-of-london-street.csv.gz", chunk_rows=100),
+            AreaAssigner(database),
+        )
+    assert len(sent) == 2, "the writer was killed after its second batch"
     assert _count(database) == 0
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(ImportRun)) == 0

@@ -51,6 +51,11 @@ class WriterLock:
         self._fd_lock = threading.Lock()
         self._pid = os.getpid()
 
+    @classmethod
+    def beside(cls, database_file: str) -> WriterLock:
+        """The lock of the SQLite database in ``database_file``: a file next to it."""
+        return cls(Path(database_file.split("?", 1)[0] + ".writer-lock"))
+
     def _file(self) -> int | None:
         if self.path is None:
             return None
@@ -151,7 +156,7 @@ def create_database(url: str, *, echo: bool = False) -> Database:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            writer_lock = WriterLock(Path(path.split("?", 1)[0] + ".writer-lock"))
+            writer_lock = WriterLock.beside(path)
         else:
             pool = {}  # an in-memory database lives in one connection's pool
             writer_lock = WriterLock(None)

@@ -34,7 +34,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite
 
 from patrolgate.errors import PatrolGateError
-from patrolgate.store.database import Database
+from patrolgate.store.database import Database, WriterLock
 from patrolgate.store.event_store import EVENT_COLUMNS
 from patrolgate.store.tables import Base
 
@@ -95,16 +95,10 @@ class SqliteBulkLoad:
     Use as a context manager; leaving it without :meth:`finish` aborts the load.
     """
 
-    def __init__(
-        self,
-        path: str,
-        run: Mapping[str, Any],
-        *,
-        group_rows: int | None = None,
-    ) -> None:
+    def __init__(self, path: str, run: Mapping[str, Any]) -> None:
         header = {
             "path": path,
-            "group_rows": group_rows or GROUP_ROWS,
+            "group_rows": GROUP_ROWS,
             "run": sqlite_values(Base.metadata.tables["import_runs"], run),
         }
         self._process = subprocess.Popen(
@@ -175,9 +169,16 @@ class SqliteBulkLoad:
 
 def _write(source: IO[bytes], answer: IO[str]) -> None:
     """The writer's side of the protocol (see the module docstring)."""
+    header = json.loads(source.readline())
+    # Other writers of this database (the web service) wait their turn on the same lock.
+    with WriterLock.beside(header["path"]).held():
+        _load(header, source, answer)
+
+
+def _load(header: dict[str, Any], source: IO[bytes], answer: IO[str]) -> None:
+    """One transaction: the import run, then the events as they arrive, committed at the end."""
     import adbc_driver_sqlite.dbapi as adbc  # only the writer needs it
 
-    header = json.loads(source.readline())
     run: dict[str, Any] = header["run"]
     connection = adbc.connect(header["path"], autocommit=True)
     cursor = connection.cursor()
@@ -201,6 +202,7 @@ def _write(source: IO[bytes], answer: IO[str]) -> None:
         (changes_before,) = cursor.fetchone()  # type: ignore[misc]
         offered = 0
         pending: list[pa.RecordBatch] = []
+        pending_rows = 0
 
         def store(batches: list[pa.RecordBatch]) -> None:
             # In id order, the id index fills in one sweep instead of at random places.
@@ -209,10 +211,11 @@ def _write(source: IO[bytes], answer: IO[str]) -> None:
 
         for batch in pa.ipc.open_stream(source):
             pending.append(batch)
+            pending_rows += batch.num_rows
             offered += batch.num_rows
-            if sum(b.num_rows for b in pending) >= header["group_rows"]:
+            if pending_rows >= header["group_rows"]:
                 store(pending)
-                pending = []
+                pending, pending_rows = [], 0
         if pending:
             store(pending)
         cursor.execute("SELECT total_changes()")
