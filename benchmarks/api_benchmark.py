@@ -19,8 +19,9 @@ Two scenarios per request, printed under their own headings:
   cannot keep up with 100 req/s, the queue grows and the p99 shows it.
 
 Any response with a status >= 400 or a transport error is counted and listed by status
-code (or exception name). The benchmark client (httpx, one process) runs on the same
-cores as the server, so the figures include that contention: each line also prints the
+code (or exception name). The benchmark client (one process, a lean keep-alive HTTP/1.1
+client on uvloop: see ``http_load.py``) runs on the same cores as the server, so the
+figures include that contention: each line also prints the
 CPU milliseconds per request spent by the server process and by the client, and the load
 average is printed before and after each backend.
 Request counts and duration are bounded. Prints figures; asserts nothing. For a quicker
@@ -50,7 +51,9 @@ from typing import Any
 
 import httpx
 import sqlalchemy
+import uvloop
 
+from http_load import TRANSPORT_ERRORS, LoadClient, Response
 from patrolgate.api.accounts import Accounts
 from patrolgate.demo.build import import_london_boundaries, import_london_points
 from patrolgate.geo.areas import AreaLevel
@@ -169,7 +172,7 @@ class Figures:
     server_cpu: float = float("nan")
     client_cpu: float = float("nan")
 
-    def record(self, began: float, response: httpx.Response | Exception) -> None:
+    def record(self, began: float, response: Response | Exception) -> None:
         self.latencies.append((time.perf_counter() - began) * 1000)
         if isinstance(response, Exception):
             self.failures[type(response).__name__] += 1
@@ -223,42 +226,38 @@ def cpu_seconds(pid: int) -> float:
 def timed(server: int, scenario: Coroutine[Any, Any, Figures]) -> Figures:
     """Run a scenario, noting the CPU the server and this client spent on it."""
     server_before, client_before = cpu_seconds(server), time.process_time()
-    figures = asyncio.run(scenario)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        figures = runner.run(scenario)
     figures.server_cpu = cpu_seconds(server) - server_before
     figures.client_cpu = time.process_time() - client_before
     return figures
 
 
-#: A request: method, url, JSON body; a factory is called once per request.
+#: A request: method, path, JSON body; a factory is called once per request.
 Request = tuple[str, str, dict[str, object] | None]
 
 
-async def _send(http: httpx.AsyncClient, request: Request, token: str) -> httpx.Response:
-    method, url, body = request
-    headers = {"Authorization": f"Bearer {token}"}
-    return await http.request(method, url, json=body, headers=headers)
+async def _send(http: LoadClient, request: Request, token: str) -> Response:
+    method, path, body = request
+    return await http.request(method, path, token=token, body=body)
 
 
-def _limits() -> httpx.Limits:
-    return httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-
-
-async def closed_loop(next_request: Callable[[], Request], token: str) -> Figures:
+async def closed_loop(base: str, next_request: Callable[[], Request], token: str) -> Figures:
     """CLIENTS clients, each sending its next request as soon as the last returns."""
     figures = Figures()
     deadline = time.perf_counter() + MAX_SECONDS
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client(http: LoadClient) -> None:
         for _ in range(REQUESTS_PER_CLIENT):
             if time.perf_counter() > deadline:
                 return
             began = time.perf_counter()
             try:
                 figures.record(began, await _send(http, next_request(), token))
-            except httpx.HTTPError as error:
+            except TRANSPORT_ERRORS as error:
                 figures.record(began, error)
 
-    async with httpx.AsyncClient(limits=_limits(), timeout=60) as http:
+    async with LoadClient(base, max_connections=CLIENTS) as http:
         await _send(http, next_request(), token)  # warm the connection
         began = time.perf_counter()
         await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
@@ -266,7 +265,7 @@ async def closed_loop(next_request: Callable[[], Request], token: str) -> Figure
     return figures
 
 
-async def paced(next_request: Callable[[], Request], token: str, seed: int) -> Figures:
+async def paced(base: str, next_request: Callable[[], Request], token: str, seed: int) -> Figures:
     """CLIENTS clients, each with Poisson arrivals at PACED_RATE per second, open loop.
 
     Latency runs from the scheduled arrival, so a late send (the client or server
@@ -284,14 +283,14 @@ async def paced(next_request: Callable[[], Request], token: str, seed: int) -> F
             times.append(at)
         schedules.append(times)
 
-    async with httpx.AsyncClient(limits=_limits(), timeout=60) as http:
+    async with LoadClient(base, max_connections=CLIENTS) as http:
         await _send(http, next_request(), token)  # warm the connection
         origin = time.perf_counter()
 
         async def one(scheduled: float) -> None:
             try:
                 figures.record(scheduled, await _send(http, next_request(), token))
-            except httpx.HTTPError as error:
+            except TRANSPORT_ERRORS as error:
                 figures.record(scheduled, error)
 
         async def client(times: list[float]) -> None:
@@ -355,24 +354,24 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
         def consult() -> Request:
             return (
                 "POST",
-                f"{base}/api/v1/deployments/{next(proposals)}/consult",
+                f"/api/v1/deployments/{next(proposals)}/consult",
                 {"outcome": "support", "notes": "Borough supports the proposal."},
             )
 
         scenarios: list[tuple[str, Callable[[], Request], str]] = [
             (
                 "map data (forecast GeoJSON)",
-                lambda: ("GET", f"{base}/api/v1/forecast", None),
+                lambda: ("GET", "/api/v1/forecast", None),
                 "analyst1",
             ),
             (
                 "map data (live deployments)",
-                lambda: ("GET", f"{base}/api/v1/map/deployments", None),
+                lambda: ("GET", "/api/v1/map/deployments", None),
                 "analyst1",
             ),
             (
                 "deployment page (HTML)",
-                lambda: ("GET", f"{base}/deployments/{deployment}", None),
+                lambda: ("GET", f"/deployments/{deployment}", None),
                 "analyst1",
             ),
             ("state transition (consultation)", consult, "bc.lambeth"),
@@ -394,7 +393,7 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
         )
         print(header)
         for label, factory, who in scenarios:
-            figures = timed(server.pid, closed_loop(factory, tokens[who]))
+            figures = timed(server.pid, closed_loop(base, factory, tokens[who]))
             print(figures.line(label), flush=True)
         print(
             f"paced (latency): {CLIENTS} clients × Poisson arrivals at {PACED_RATE:g}/s each "
@@ -403,7 +402,7 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
         )
         print(header)
         for number, (label, factory, who) in enumerate(scenarios):
-            figures = timed(server.pid, paced(factory, tokens[who], seed=number))
+            figures = timed(server.pid, paced(base, factory, tokens[who], seed=number))
             print(figures.line(label), flush=True)
         print(f"after: {load()}")
     finally:

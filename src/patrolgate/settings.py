@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=DEVELOPMENT_SECRET, description="Signs sessions and tokens.")
     demo_data: Path = Field(default=REPOSITORY_DATA, description="Folder of the shipped demo data.")
     cell_size: float = Field(default=150.0, gt=0, description="Default grid cell size in metres.")
+    request_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Threads per service worker process that run requests' database work.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, func, select, update
 
 from patrolgate.errors import InvalidInput, NotFound, PatrolGateError, Refused
-from patrolgate.policy import Role
+from patrolgate.policy import Rank, Role
 from patrolgate.store import Database
 from patrolgate.store.account_tables import (
     ApiTokenRow,
@@ -248,7 +248,7 @@ class Accounts:
         """The user of a live session (sliding its idle timeout), or None."""
         now = self.clock()
         key = digest(session_id)
-        with self.database.sessions() as session:
+        with self.database.reads() as session:
             found = session.execute(
                 select(WebSessionRow, UserRow)
                 .join(UserRow, UserRow.login == WebSessionRow.login)
@@ -347,18 +347,27 @@ class Accounts:
             return None
         short, secret = token[len(TOKEN_PREFIX) :].split("_", 1)
         # One query (token joined to its user), for every API request.
-        with self.database.sessions() as session:
+        with self.database.reads() as session:
+            # Columns, not a user entity: no object to build and track for each request.
             found = session.execute(
-                select(ApiTokenRow.id, ApiTokenRow.revoked_at, UserRow)
+                select(
+                    ApiTokenRow.id,
+                    ApiTokenRow.revoked_at,
+                    UserRow.active,
+                    UserRow.login,
+                    UserRow.role,
+                    UserRow.rank,
+                    UserRow.borough_code,
+                )
                 .join(UserRow, UserRow.login == ApiTokenRow.login)
                 .where(ApiTokenRow.secret_digest == digest(secret))
             ).first()
             if found is None:
                 return None
-            token_id, revoked_at, user = found
-            if revoked_at is not None or token_id != f"tok_{short}" or not user.active:
+            token_id, revoked_at, active, login, role, rank, borough = found
+            if revoked_at is not None or token_id != f"tok_{short}" or not active:
                 return None
-            return Identity(actor_of(user), via_token=True)
+            return Identity(Actor(login, Role(role), Rank(rank), borough), via_token=True)
 
 
 def _token_record(row: ApiTokenRow) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -121,6 +122,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Requests' database work runs on this many threads. They share the interpreter
+        # lock: with anyio's default of 40, a thread back from a database round trip waits
+        # behind dozens of others (on PostgreSQL while holding the audit head's row lock),
+        # and a loaded worker spends a third more CPU per request; a few threads keep the
+        # cores busy and the rest of the requests queue, cheaply, on the event loop.
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         tasks = []
         if sweep_every:
             tasks.append(asyncio.create_task(_sweep_forever(services, sweep_every)))

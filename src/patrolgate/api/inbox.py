@@ -24,7 +24,7 @@ def inbox_of(services: Services, actor: Actor) -> list[dict[str, Any]]:
     services.sweep()
     now = services.clock()
     items: list[dict[str, Any]] = []
-    for summary in reversed(services.workflow.list_deployments(actor.login)):
+    for summary in reversed(services.workflow.list_deployments(actor)):
         if summary["state"] == "debriefed":
             continue
         found = guide(services.database, actor, summary["id"], now)

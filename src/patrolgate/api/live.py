@@ -14,7 +14,7 @@ def live_geojson(services: Services) -> dict[str, Any]:
     services.sweep()
     now = services.clock()
     features = []
-    with services.database.sessions() as session:
+    with services.database.reads() as session:
         rows = session.query(DeploymentRow).filter(DeploymentRow.state.in_([s.value for s in LIVE]))
         for row in rows:
             state = effective_state(row, now)

@@ -60,7 +60,7 @@ def export(services: ServicesDep, actor: ActorDep) -> StreamingResponse:
 def figures(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """Deployments by state, power and borough; refusals, escalations and notifications."""
     services.sweep()
-    deployments = services.workflow.list_deployments(actor.login)
+    deployments = services.workflow.list_deployments(actor)
     with services.database.sessions() as session:
         actions = dict(
             session.execute(

@@ -38,7 +38,7 @@ def list_deployments(
     services: ServicesDep, actor: ActorDep, state: State | None = StateFilter
 ) -> list[dict[str, Any]]:
     """Every deployment (by effective state, per the clock)."""
-    return services.workflow.list_deployments(actor.login, state=state)
+    return services.workflow.list_deployments(actor, state=state)
 
 
 @router.post("/deployments", status_code=201, summary="Propose a deployment")
@@ -48,7 +48,7 @@ def propose(body: Proposal, services: ServicesDep, actor: ActorDep) -> Created:
     if (body.area_codes is None) == (body.geojson is None):
         raise InvalidInput("give the area as area_codes or as geojson, not both")
     deployment_id = services.workflow.propose(
-        actor.login,
+        actor,
         profile=body.profile,
         start=body.start,
         end=body.end,
@@ -66,14 +66,14 @@ def propose(body: Proposal, services: ServicesDep, actor: ActorDep) -> Created:
 def show_deployment(deployment_id: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """State, documents, consultations, extensions, the audit timeline, and what it needs."""
     services.sweep()
-    dossier = services.workflow.deployment_dossier(actor.login, deployment_id)
+    dossier = services.workflow.deployment_dossier(actor, deployment_id)
     return {**dossier.view, "guide": dossier_guide(dossier)}
 
 
 @router.post("/deployments/{deployment_id}/submit", summary="Submit a draft")
 def submit(deployment_id: str, services: ServicesDep, actor: ActorDep) -> Transition:
     """Submit a draft for consultation and authorisation."""
-    version = services.workflow.submit(actor.login, deployment_id)
+    version = services.workflow.submit(actor, deployment_id)
     return Transition(id=deployment_id, version=version)
 
 
@@ -83,7 +83,7 @@ def consult(
 ) -> Transition:
     """A borough commander (of an affected borough) or a community officer responds."""
     version = services.workflow.consult(
-        actor.login,
+        actor,
         deployment_id,
         outcome=body.outcome,
         notes=body.notes,
@@ -104,7 +104,7 @@ def assess_impact(
         ImpactAssessment, body.assessment.model_dump(mode="json"), "assessment"
     )
     version = services.workflow.assess_impact(
-        actor.login, deployment_id, assessment, expected_version=body.expected_version
+        actor, deployment_id, assessment, expected_version=body.expected_version
     )
     return Transition(id=deployment_id, version=version)
 
@@ -115,7 +115,7 @@ def authorise(
 ) -> Transition:
     """Authorise (or urgently authorise, or ratify) a submitted deployment."""
     version = services.workflow.authorise(
-        actor.login,
+        actor,
         deployment_id,
         conditions=body.conditions,
         expected_version=body.expected_version,
@@ -128,9 +128,7 @@ def ratify(
     deployment_id: str, body: Versioned, services: ServicesDep, actor: ActorDep
 ) -> Transition:
     """The strategic commander ratifies an urgent authorisation within its window."""
-    version = services.workflow.ratify(
-        actor.login, deployment_id, expected_version=body.expected_version
-    )
+    version = services.workflow.ratify(actor, deployment_id, expected_version=body.expected_version)
     return Transition(id=deployment_id, version=version)
 
 
@@ -142,7 +140,7 @@ def extend(
     if body.until.tzinfo is None:
         raise InvalidInput("until needs a time zone offset")
     version = services.workflow.extend(
-        actor.login,
+        actor,
         deployment_id,
         until=body.until,
         reason=body.reason,
@@ -157,7 +155,7 @@ def revoke(
 ) -> Transition:
     """Revoke now, with a reason."""
     version = services.workflow.revoke(
-        actor.login, deployment_id, reason=body.reason, expected_version=body.expected_version
+        actor, deployment_id, reason=body.reason, expected_version=body.expected_version
     )
     return Transition(id=deployment_id, version=version)
 
@@ -168,7 +166,7 @@ def complete(
 ) -> Transition:
     """Stand down early because the job is done."""
     version = services.workflow.complete(
-        actor.login, deployment_id, reason=body.reason, expected_version=body.expected_version
+        actor, deployment_id, reason=body.reason, expected_version=body.expected_version
     )
     return Transition(id=deployment_id, version=version)
 
@@ -180,7 +178,7 @@ def debrief(
     """Record what happened, measured."""
     report = parse_document(Debrief, body.report.model_dump(mode="json"), "report")
     version = services.workflow.debrief(
-        actor.login, deployment_id, report, expected_version=body.expected_version
+        actor, deployment_id, report, expected_version=body.expected_version
     )
     return Transition(id=deployment_id, version=version)
 
@@ -194,7 +192,7 @@ def inbox(services: ServicesDep, actor: ActorDep) -> list[dict[str, Any]]:
 @router.get("/intelligence", summary="Intelligence summaries (without their text)")
 def list_intelligence(services: ServicesDep, actor: ActorDep) -> list[dict[str, Any]]:
     """Graded, area-level summaries; read one to see its text."""
-    return services.workflow.list_intelligence(actor.login)
+    return services.workflow.list_intelligence(actor)
 
 
 @router.post("/intelligence", status_code=201, summary="Add an intelligence summary")
@@ -209,10 +207,10 @@ def add_intelligence(body: IntelligenceCreate, services: ServicesDep, actor: Act
         grading=Grading.of(body.source, body.assessment, body.handling),
         text=body.text,
     )
-    return Created(id=services.workflow.add_intelligence(actor.login, summary))
+    return Created(id=services.workflow.add_intelligence(actor, summary))
 
 
 @router.get("/intelligence/{intel_id}", summary="One intelligence summary with its text")
 def read_intelligence(intel_id: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """Reading handling-code-C text is recorded in the audit trail."""
-    return services.workflow.read_intelligence(actor.login, intel_id)
+    return services.workflow.read_intelligence(actor, intel_id)

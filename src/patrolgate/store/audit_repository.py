@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from patrolgate.audit import EntryHeader, StoredEntry, canonical, jsonable, payload_digest
 from patrolgate.store.workflow_tables import AuditEntryRow, AuditHeadRow, AuditPayloadRow
+
+#: The entry and payload tables, for the Core inserts of :func:`append_entry`.
+ENTRIES = cast(Table, AuditEntryRow.__table__)
+PAYLOADS = cast(Table, AuditPayloadRow.__table__)
 
 
 def append_entry(
@@ -49,29 +53,34 @@ def append_entry(
         previous_hash=previous,
     )
     own = header.hash()
-    session.add(
-        AuditEntryRow(
-            seq=seq,
-            recorded_at=recorded_at,
-            actor=actor,
-            action=action,
-            deployment_id=deployment_id,
-            subject=subject,
-            reason=reason,
-            payload_digest=header.payload_digest,
-            previous_hash=previous,
-            hash=own,
-        )
+    # Core inserts, not the ORM's unit of work: these run while the head row is locked,
+    # and every appender in every process waits on that lock, so what happens under it is
+    # kept to three statements and no object bookkeeping.
+    session.execute(
+        insert(ENTRIES),
+        {
+            "seq": seq,
+            "recorded_at": recorded_at,
+            "actor": actor,
+            "action": action,
+            "deployment_id": deployment_id,
+            "subject": subject,
+            "reason": reason,
+            "payload_digest": header.payload_digest,
+            "previous_hash": previous,
+            "hash": own,
+        },
     )
-    session.flush()
-    session.add(AuditPayloadRow(seq=seq, body=canonical(body).decode("utf-8")))
+    session.execute(
+        insert(PAYLOADS),
+        {"seq": seq, "body": canonical(body).decode("utf-8"), "redacted_by": None},
+    )
     session.execute(
         update(AuditHeadRow)
         .where(AuditHeadRow.id == 1)
         .values(hash=own)
         .execution_options(synchronize_session=False)
     )
-    session.flush()
     return int(seq)
 
 

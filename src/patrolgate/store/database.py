@@ -99,6 +99,15 @@ class Database:
     sessions: sessionmaker[Session]
     #: SQLite only: write transactions wait on this rather than on SQLite's busy handler.
     writer_lock: WriterLock | None = field(default=None, repr=False)
+    #: Sessions for reading only (see :meth:`reads`); ``sessions`` when not set.
+    read_sessions: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    def reads(self) -> Session:
+        """A session that only reads. On PostgreSQL its statements run in autocommit, so
+        a read costs its own round trips and no ``BEGIN`` and ``ROLLBACK`` around them;
+        each statement sees what was committed when it began, as in a read-committed
+        transaction. Never write through it: nothing would be atomic."""
+        return (self.read_sessions or self.sessions)()
 
     @property
     def url(self) -> str:
@@ -149,8 +158,9 @@ def create_database(url: str, *, echo: bool = False) -> Database:
     """Build the engine for ``url``, creating the SQLite folder when needed."""
     connect_args: dict[str, Any] = {}
     writer_lock: WriterLock | None = None
-    # One pooled connection per worker thread (the web service runs sync endpoints on a
-    # 40-thread pool): the default 5 + 10 left requests queueing for a connection.
+    # One pooled connection per thread that may hold one at once: the web service's
+    # request threads (PATROLGATE_REQUEST_THREADS), its sweeper and forecast refits, and
+    # the CLI's or tests' own threads, with room to spare.
     pool: dict[str, Any] = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -168,8 +178,13 @@ def create_database(url: str, *, echo: bool = False) -> Database:
     engine = create_engine(url, echo=echo, connect_args=connect_args, **pool)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    read_sessions = None
+    if engine.dialect.name == "postgresql":
+        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        read_sessions = sessionmaker(autocommit, expire_on_commit=False)
     return Database(
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
         writer_lock=writer_lock,
+        read_sessions=read_sessions,
     )

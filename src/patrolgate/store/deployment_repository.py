@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from patrolgate.store.tables import AreaRow
 from patrolgate.store.workflow_tables import (
+    AuditEntryRow,
     ConsultationRow,
     DeploymentIntelligenceRow,
     DeploymentRow,
@@ -39,6 +40,27 @@ def linked_intelligence(session: Session, deployment_id: str) -> list[Intelligen
             .order_by(IntelligenceRow.id)
         )
     )
+
+
+def deployment_stamp(
+    session: Session, deployment_id: str
+) -> tuple[int, datetime, int | None] | None:
+    """A deployment's version, last update and last audit entry naming it (one query), or
+    None if there is no such deployment: what changes whenever anything shown of it does."""
+    last_entry = (
+        select(func.max(AuditEntryRow.seq))
+        .where(AuditEntryRow.deployment_id == DeploymentRow.id)
+        .scalar_subquery()
+    )
+    found = session.execute(
+        select(DeploymentRow.version, DeploymentRow.updated_at, last_entry).where(
+            DeploymentRow.id == deployment_id
+        )
+    ).first()
+    if found is None:
+        return None
+    version, updated_at, seq = found
+    return int(version), updated_at, None if seq is None else int(seq)
 
 
 def consultations(session: Session, deployment_id: str) -> list[ConsultationRow]:

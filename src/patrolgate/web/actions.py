@@ -39,7 +39,7 @@ async def propose(request: Request, services: ServicesDep, found: IdentityDep) -
     zone = services.settings.tz
     codes, drawn = area_of(form)
     deployment_id = services.workflow.propose(
-        found.actor.login,
+        found.actor,
         profile=text(form, "profile"),
         start=local_time(form, "start", zone),
         end=local_time(form, "end", zone),
@@ -63,15 +63,15 @@ async def act(
 ) -> Response:
     """One action on a deployment, by the signed-in user."""
     form = await request.form()
-    login = found.actor.login
+    actor = found.actor
     version = _version(text(form, "expected_version"))
     workflow = services.workflow
     zone = services.settings.tz
     if action == "submit":
-        workflow.submit(login, deployment_id)
+        workflow.submit(actor, deployment_id)
     elif action == "consult":
         workflow.consult(
-            login,
+            actor,
             deployment_id,
             outcome=text(form, "outcome"),
             notes=text(form, "notes"),
@@ -79,30 +79,30 @@ async def act(
         )
     elif action == "assess-impact":
         workflow.assess_impact(
-            login, deployment_id, impact_assessment_of(form, zone), expected_version=version
+            actor, deployment_id, impact_assessment_of(form, zone), expected_version=version
         )
     elif action == "authorise":
         workflow.authorise(
-            login, deployment_id, conditions=optional(form, "conditions"), expected_version=version
+            actor, deployment_id, conditions=optional(form, "conditions"), expected_version=version
         )
     elif action == "ratify":
-        workflow.ratify(login, deployment_id, expected_version=version)
+        workflow.ratify(actor, deployment_id, expected_version=version)
     elif action == "extend":
         workflow.extend(
-            login,
+            actor,
             deployment_id,
             until=local_time(form, "until", zone),
             reason=text(form, "reason"),
             expected_version=version,
         )
     elif action == "revoke":
-        workflow.revoke(login, deployment_id, reason=text(form, "reason"), expected_version=version)
+        workflow.revoke(actor, deployment_id, reason=text(form, "reason"), expected_version=version)
     elif action == "complete":
         workflow.complete(
-            login, deployment_id, reason=text(form, "reason"), expected_version=version
+            actor, deployment_id, reason=text(form, "reason"), expected_version=version
         )
     elif action == "debrief":
-        workflow.debrief(login, deployment_id, debrief_of(form), expected_version=version)
+        workflow.debrief(actor, deployment_id, debrief_of(form), expected_version=version)
     else:
         raise InvalidInput(f"no action {action!r}")
     return RedirectResponse(f"/deployments/{deployment_id}", status_code=303)
@@ -127,5 +127,5 @@ async def add_intelligence(request: Request, services: ServicesDep, found: Ident
         grading=Grading.of(grade[0], grade[1], text(form, "handling") or "P"),
         text=text(form, "text"),
     )
-    services.workflow.add_intelligence(found.actor.login, summary)
+    services.workflow.add_intelligence(found.actor, summary)
     return RedirectResponse("/intelligence", status_code=303)

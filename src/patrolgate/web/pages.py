@@ -162,7 +162,7 @@ def inbox_page(request: Request, services: ServicesDep, found: IdentityDep) -> R
 def deployments_page(request: Request, services: ServicesDep, found: IdentityDep) -> Response:
     """Every deployment, newest first."""
     services.sweep()
-    rows = services.workflow.list_deployments(found.actor.login)
+    rows = services.workflow.list_deployments(found.actor)
     return page(request, "deployments.html", found, deployments=rows)
 
 
@@ -189,7 +189,7 @@ def propose_page(request: Request, services: ServicesDep, found: IdentityDep) ->
         found,
         profiles=profiles,
         areas=_areas(services),
-        intelligence=services.workflow.list_intelligence(found.actor.login),
+        intelligence=services.workflow.list_intelligence(found.actor),
         ndm=NDM_STAGES,
         plan=PLAN,
         option_rows=range(OPTION_ROWS),
@@ -217,7 +217,7 @@ def _deployment_page(
     error: tuple[str, str] | None = None,
 ) -> HTMLResponse:
     services.sweep()
-    dossier = services.workflow.deployment_dossier(found.actor.login, deployment_id)
+    dossier = services.workflow.deployment_dossier(found.actor, deployment_id)
     offered = dossier_guide(dossier)
     # Only the impact assessment form lists the strategic commanders (its owner).
     owners = _strategic_commanders(services) if "assess-impact" in offered["actions"] else []
@@ -249,7 +249,7 @@ def intelligence_page(request: Request, services: ServicesDep, found: IdentityDe
         request,
         "intelligence.html",
         found,
-        records=services.workflow.list_intelligence(found.actor.login),
+        records=services.workflow.list_intelligence(found.actor),
         may_add=found.actor.role in AUTHORS,
         areas=_areas(services),
     )

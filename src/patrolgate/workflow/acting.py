@@ -26,7 +26,7 @@ from patrolgate.store.deployment_repository import (
     linked_intelligence,
 )
 from patrolgate.store.workflow_tables import ConsultationRow, DeploymentRow, IntelligenceRow
-from patrolgate.workflow.actors import Actor, load_actor
+from patrolgate.workflow.actors import Actor, ActorRef, load_actor, login_of
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import (
     Conflict,
@@ -77,6 +77,19 @@ def facts_of(session: Session, row: DeploymentRow) -> DeploymentFacts:
         intelligence=linked_intelligence(session, row.id),
         consulted=consultations(session, row.id),
         extension_count=len(extensions(session, row.id)),
+    )
+
+
+def row_facts(session: Session, row: DeploymentRow) -> DeploymentFacts:
+    """The facts the deployment row gives by itself (with its boroughs' names), without
+    its intelligence, consultations and extensions: three queries fewer, for a rule that
+    reads no more, such as :func:`~patrolgate.workflow.rules.check_consultee`."""
+    return facts_from(
+        row,
+        names=area_names(session, row.borough_codes),
+        intelligence=(),
+        consulted=(),
+        extension_count=0,
     )
 
 
@@ -160,7 +173,7 @@ def audit_clock(
 def record_refusal(
     context: WorkflowContext,
     *,
-    actor: str | None,
+    actor: ActorRef,
     attempted: str,
     error: WorkflowError,
     deployment_id: str | None = None,
@@ -171,7 +184,7 @@ def record_refusal(
         append_entry(
             session,
             recorded_at=context.now(),
-            actor=actor,
+            actor=login_of(actor),
             action="refused",
             deployment_id=deployment_id,
             subject=subject,
@@ -182,7 +195,7 @@ def record_refusal(
 
 def act(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     attempted: str,
     action: Action,

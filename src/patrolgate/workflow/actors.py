@@ -43,8 +43,22 @@ def actor_of(row: UserRow) -> Actor:
     return Actor(row.login, Role(row.role), Rank(row.rank), row.borough_code)
 
 
-def load_actor(session: Session, login: str | None) -> Actor:
-    """The active user ``login``; refuses anonymous action."""
+#: Who acts, as a caller names them: a login (the CLI, scripts), or the :class:`Actor` the
+#: web service identified from the request's session or token moments earlier (one query
+#: fewer per request; its role, rank and borough are what every permission check reads).
+ActorRef = Actor | str | None
+
+
+def login_of(actor: ActorRef) -> str | None:
+    """The login of an actor however it was named."""
+    return actor.login if isinstance(actor, Actor) else actor
+
+
+def load_actor(session: Session, login: ActorRef) -> Actor:
+    """The active user ``login``; refuses anonymous action. An :class:`Actor` the caller
+    already identified is taken as it is."""
+    if isinstance(login, Actor):
+        return login
     if not login:
         raise NotAuthorised("say who is acting (--as USER)")
     row = session.get(UserRow, login)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from patrolgate.policy import RetentionSchedule, load_retention
 from patrolgate.store import Database
+from patrolgate.workflow.deployment_reads import LoadedDeployments
 
 #: Called at proposal time with (area GeoJSON geometry, area codes, start, end); returns a
 #: JSON-ready forecast snapshot or None. The forecasting package provides one when present.
@@ -27,6 +28,8 @@ class WorkflowContext:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
     forecast: ForecastSnapshot | None = None
     retention: RetentionSchedule = field(default_factory=load_retention)
+    #: Deployments as last read for their pages, reused while their stamp holds.
+    loaded: LoadedDeployments = field(default_factory=LoadedDeployments, repr=False)
 
     def now(self) -> datetime:
         """The current time in UTC, from the injected clock."""

@@ -12,7 +12,7 @@ from patrolgate.policy import PolicyProfile
 from patrolgate.store.deployment_repository import authorised_overlapping
 from patrolgate.store.workflow_tables import DeploymentRow, ExtensionRow
 from patrolgate.workflow.acting import Outcome, act, facts_of, require_state
-from patrolgate.workflow.actors import Actor
+from patrolgate.workflow.actors import Actor, ActorRef
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.documents import Debrief
 from patrolgate.workflow.errors import InvalidTransition
@@ -46,7 +46,7 @@ def _reason(text: str | None, what: str) -> str:
 
 def authorise(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     *,
     conditions: str | None = None,
@@ -118,7 +118,7 @@ def _ratify(
 
 def ratify(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     *,
     expected_version: int | None = None,
@@ -131,7 +131,7 @@ def ratify(
 
 def extend(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     *,
     until: datetime,
@@ -178,7 +178,7 @@ def extend(
 
 def _stand_down(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     reason: str,
     end_reason: EndReason,
@@ -204,7 +204,7 @@ def _stand_down(
 
 def revoke(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     *,
     reason: str,
@@ -218,7 +218,7 @@ def revoke(
 
 def complete(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     *,
     reason: str,
@@ -232,7 +232,7 @@ def complete(
 
 def debrief(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     report: Debrief,
     *,

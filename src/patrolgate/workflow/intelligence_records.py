@@ -13,7 +13,7 @@ from patrolgate.store.audit_repository import append_entry
 from patrolgate.store.deployment_repository import new_id
 from patrolgate.store.workflow_tables import IntelligenceRow
 from patrolgate.workflow.acting import record_refusal
-from patrolgate.workflow.actors import Actor, load_actor
+from patrolgate.workflow.actors import Actor, ActorRef, load_actor
 from patrolgate.workflow.areas import select_codes
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import NotAuthorised, NotFound
@@ -52,7 +52,7 @@ def describe(row: IntelligenceRow, *, with_text: bool) -> dict[str, Any]:
 
 def add_intelligence(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     summary: IntelligenceSummary,
 ) -> str:
     """Store a sanitised, graded summary by an analyst or proposer; returns its id."""
@@ -96,7 +96,7 @@ def add_intelligence(
 
 
 def read_intelligence(
-    context: WorkflowContext, actor_login: str | None, intel_id: str
+    context: WorkflowContext, actor_login: ActorRef, intel_id: str
 ) -> dict[str, Any]:
     """A summary with its text; a read of handling code C is put on the record first."""
     try:
@@ -137,7 +137,7 @@ def _check_conditional_reader(actor: Actor) -> None:
 
 
 def list_intelligence(
-    context: WorkflowContext, actor_login: str | None, *, valid_at: datetime | None = None
+    context: WorkflowContext, actor_login: ActorRef, *, valid_at: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Summaries without their text (read one to see it)."""
     with context.database.sessions() as session:

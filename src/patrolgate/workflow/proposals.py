@@ -24,11 +24,11 @@ from patrolgate.workflow.acting import (
     REFUSALS,
     Outcome,
     act,
-    facts_of,
     record_refusal,
     require_state,
+    row_facts,
 )
-from patrolgate.workflow.actors import Actor, load_actor
+from patrolgate.workflow.actors import Actor, ActorRef, load_actor
 from patrolgate.workflow.areas import AreaSelection, overlaps, select_codes, select_geojson
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.documents import ImpactAssessment, Rationale
@@ -80,7 +80,7 @@ def _link_intelligence(
 
 def propose(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     *,
     profile: str | PolicyProfile,
     start: datetime,
@@ -186,7 +186,7 @@ def propose(
         raise
 
 
-def submit(context: WorkflowContext, actor_login: str | None, deployment_id: str) -> int:
+def submit(context: WorkflowContext, actor_login: ActorRef, deployment_id: str) -> int:
     """Submit a draft for consultation and authorisation."""
 
     def action(
@@ -203,7 +203,7 @@ def submit(context: WorkflowContext, actor_login: str | None, deployment_id: str
 
 def consult(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     *,
     outcome: ConsultationOutcome | str,
@@ -222,7 +222,7 @@ def consult(
         session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
     ) -> Outcome:
         require_state(profile, row, "consult")
-        borough = check_consultee(profile, actor, facts_of(session, row))
+        borough = check_consultee(profile, actor, row_facts(session, row))
         session.add(
             ConsultationRow(
                 deployment_id=row.id,
@@ -250,7 +250,7 @@ ASSESSORS = (Role.STRATEGIC_COMMANDER, Role.COMMUNITY_OFFICER)
 
 def assess_impact(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     deployment_id: str,
     assessment: ImpactAssessment,
     *,

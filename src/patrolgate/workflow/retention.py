@@ -17,7 +17,7 @@ from patrolgate.store.workflow_tables import (
     ExtensionRow,
     IntelligenceRow,
 )
-from patrolgate.workflow.actors import load_actor
+from patrolgate.workflow.actors import ActorRef, load_actor
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import NotAuthorised
 from patrolgate.workflow.lifecycle import State
@@ -43,7 +43,7 @@ class RetentionReport:
         }
 
 
-def apply_retention(context: WorkflowContext, actor_login: str | None = None) -> RetentionReport:
+def apply_retention(context: WorkflowContext, actor_login: ActorRef = None) -> RetentionReport:
     """Redact what is past its retention period; an admin or the scheduled job (no actor)."""
     schedule = context.retention
     now = context.now()

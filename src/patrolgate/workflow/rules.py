@@ -148,7 +148,11 @@ def _raise(profile: PolicyProfile, problems: Sequence[str]) -> None:
 
 
 def check_consultee(profile: PolicyProfile, actor: Actor, facts: DeploymentFacts) -> str | None:
-    """Who may be consulted; returns the borough a borough commander speaks for."""
+    """Who may be consulted; returns the borough a borough commander speaks for.
+
+    Reads only the proposer and the affected boroughs of ``facts`` (the consultation
+    action loads no more: :func:`~patrolgate.workflow.acting.row_facts`).
+    """
     if actor.role is Role.COMMUNITY_OFFICER:
         return None
     if actor.role is not Role.BOROUGH_COMMANDER:

@@ -1,7 +1,7 @@
 """The workflow's public face: one object per database and clock, one method per action.
 
-The web service and the CLI identify the actor (a login) and call these methods; every
-permission check happens here, in the services, never in the interface.
+The CLI names the actor by login, the web service passes the Actor it identified from the
+request; every permission check happens here, in the services, never in the interface.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from patrolgate.workflow import (
     users,
     views,
 )
-from patrolgate.workflow.actors import Actor
+from patrolgate.workflow.actors import Actor, ActorRef
 from patrolgate.workflow.context import ForecastSnapshot, WorkflowContext
 from patrolgate.workflow.documents import Debrief, ImpactAssessment, Rationale
 from patrolgate.workflow.lifecycle import State
@@ -49,7 +49,7 @@ class Workflow(WorkflowContext):
 
     def add_user(
         self,
-        actor: str | None,
+        actor: ActorRef,
         login: str,
         *,
         role: Role | str,
@@ -59,21 +59,21 @@ class Workflow(WorkflowContext):
         """Add a user (the first one, an admin, needs no actor)."""
         return users.add_user(self, actor, login, role=role, rank=rank, borough_code=borough_code)
 
-    def add_intelligence(self, actor: str | None, summary: IntelligenceSummary) -> str:
+    def add_intelligence(self, actor: ActorRef, summary: IntelligenceSummary) -> str:
         """Store a graded, sanitised summary; returns its id."""
         return intelligence_records.add_intelligence(self, actor, summary)
 
-    def read_intelligence(self, actor: str | None, intel_id: str) -> dict[str, Any]:
+    def read_intelligence(self, actor: ActorRef, intel_id: str) -> dict[str, Any]:
         """Read a summary with its text (audited for handling code C)."""
         return intelligence_records.read_intelligence(self, actor, intel_id)
 
-    def list_intelligence(self, actor: str | None) -> list[dict[str, Any]]:
+    def list_intelligence(self, actor: ActorRef) -> list[dict[str, Any]]:
         """Summaries without text."""
         return intelligence_records.list_intelligence(self, actor)
 
     def propose(
         self,
-        actor: str | None,
+        actor: ActorRef,
         *,
         profile: str | PolicyProfile,
         start: datetime,
@@ -100,13 +100,13 @@ class Workflow(WorkflowContext):
             submit=submit,
         )
 
-    def submit(self, actor: str | None, deployment_id: str) -> int:
+    def submit(self, actor: ActorRef, deployment_id: str) -> int:
         """Submit a draft."""
         return proposals.submit(self, actor, deployment_id)
 
     def consult(
         self,
-        actor: str | None,
+        actor: ActorRef,
         deployment_id: str,
         *,
         outcome: str,
@@ -125,7 +125,7 @@ class Workflow(WorkflowContext):
 
     def assess_impact(
         self,
-        actor: str | None,
+        actor: ActorRef,
         deployment_id: str,
         assessment: ImpactAssessment,
         *,
@@ -138,7 +138,7 @@ class Workflow(WorkflowContext):
 
     def authorise(
         self,
-        actor: str | None,
+        actor: ActorRef,
         deployment_id: str,
         *,
         conditions: str | None = None,
@@ -150,14 +150,14 @@ class Workflow(WorkflowContext):
         )
 
     def ratify(
-        self, actor: str | None, deployment_id: str, *, expected_version: int | None = None
+        self, actor: ActorRef, deployment_id: str, *, expected_version: int | None = None
     ) -> int:
         """Ratify an urgent authorisation."""
         return decisions.ratify(self, actor, deployment_id, expected_version=expected_version)
 
     def extend(
         self,
-        actor: str | None,
+        actor: ActorRef,
         deployment_id: str,
         *,
         until: datetime,
@@ -176,7 +176,7 @@ class Workflow(WorkflowContext):
 
     def revoke(
         self,
-        actor: str | None,
+        actor: ActorRef,
         deployment_id: str,
         *,
         reason: str,
@@ -189,7 +189,7 @@ class Workflow(WorkflowContext):
 
     def complete(
         self,
-        actor: str | None,
+        actor: ActorRef,
         deployment_id: str,
         *,
         reason: str,
@@ -202,7 +202,7 @@ class Workflow(WorkflowContext):
 
     def debrief(
         self,
-        actor: str | None,
+        actor: ActorRef,
         deployment_id: str,
         report: Debrief,
         *,
@@ -213,16 +213,16 @@ class Workflow(WorkflowContext):
             self, actor, deployment_id, report, expected_version=expected_version
         )
 
-    def show_deployment(self, actor: str | None, deployment_id: str) -> dict[str, Any]:
+    def show_deployment(self, actor: ActorRef, deployment_id: str) -> dict[str, Any]:
         """One deployment with its timeline."""
         return views.show_deployment(self, actor, deployment_id)
 
-    def deployment_dossier(self, actor: str | None, deployment_id: str) -> views.Dossier:
+    def deployment_dossier(self, actor: ActorRef, deployment_id: str) -> views.Dossier:
         """One deployment with its timeline, and the facts that say what may happen next."""
         return views.deployment_dossier(self, actor, deployment_id)
 
     def list_deployments(
-        self, actor: str | None, *, state: State | str | None = None
+        self, actor: ActorRef, *, state: State | str | None = None
     ) -> list[dict[str, Any]]:
         """Deployments by effective state."""
         return views.list_deployments(self, actor, state=state)
@@ -231,7 +231,7 @@ class Workflow(WorkflowContext):
         """Record due activations, expiries and lapses."""
         return sweeper.sweep(self)
 
-    def apply_retention(self, actor: str | None = None) -> retention.RetentionReport:
+    def apply_retention(self, actor: ActorRef = None) -> retention.RetentionReport:
         """Redact content past its retention period."""
         return retention.apply_retention(self, actor)
 

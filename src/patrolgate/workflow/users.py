@@ -8,14 +8,14 @@ from patrolgate.store.audit_repository import append_entry
 from patrolgate.store.tables import AreaRow
 from patrolgate.store.workflow_tables import UserRow
 from patrolgate.workflow.acting import record_refusal
-from patrolgate.workflow.actors import LOGIN, Actor, load_actor, user_count
+from patrolgate.workflow.actors import LOGIN, Actor, ActorRef, load_actor, user_count
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import Conflict, NotAuthorised
 
 
 def add_user(
     context: WorkflowContext,
-    actor_login: str | None,
+    actor_login: ActorRef,
     login: str,
     *,
     role: Role | str,

@@ -14,6 +14,7 @@ from patrolgate.store.deployment_repository import (
     area_names,
     consultations,
     deployment_ids,
+    deployment_stamp,
     extensions,
     linked_intelligence,
 )
@@ -24,8 +25,9 @@ from patrolgate.store.workflow_tables import (
     IntelligenceRow,
 )
 from patrolgate.workflow.acting import facts_from
-from patrolgate.workflow.actors import Actor, load_actor
+from patrolgate.workflow.actors import Actor, ActorRef, load_actor
 from patrolgate.workflow.context import WorkflowContext
+from patrolgate.workflow.deployment_reads import LoadedDeployment, Stamp
 from patrolgate.workflow.errors import NotFound
 from patrolgate.workflow.intelligence_records import grading_of
 from patrolgate.workflow.lifecycle import State, clock_events, effective_state
@@ -84,36 +86,51 @@ def _summary(
 
 
 def show_deployment(
-    context: WorkflowContext, actor_login: str | None, deployment_id: str
+    context: WorkflowContext, actor_login: ActorRef, deployment_id: str
 ) -> dict[str, Any]:
     """State, documents, consultations, extensions and the audit timeline of one deployment."""
     return deployment_dossier(context, actor_login, deployment_id).view
 
 
 def deployment_dossier(
-    context: WorkflowContext, actor_login: str | None, deployment_id: str
+    context: WorkflowContext, actor_login: ActorRef, deployment_id: str
 ) -> Dossier:
-    """The view of one deployment and its rules' facts, read once, in one session."""
-    with context.database.sessions() as session:
+    """The view of one deployment and its rules' facts, in one session: the stamp first
+    and, unless the rows it guards were read already at that stamp, the rows themselves."""
+    with context.database.reads() as session:
         actor = load_actor(session, actor_login)
-        row = session.get(DeploymentRow, deployment_id)
-        if row is None:
+        stamp = deployment_stamp(session, deployment_id)
+        if stamp is None:
             raise NotFound(f"no deployment {deployment_id!r}")
-        now = context.now()
-        names = area_names(session, row.borough_codes)
-        intelligence = linked_intelligence(session, row.id)
-        consulted = consultations(session, row.id)
-        extended = extensions(session, row.id)
-        view = _summary(context, row, names, now)
-        view.update(_details(session, context, row, intelligence, consulted, extended))
-        facts = facts_from(
-            row,
-            names=names,
-            intelligence=intelligence,
-            consulted=consulted,
-            extension_count=len(extended),
-        )
-        return Dossier(jsonable(view), actor, row, facts, now)
+        loaded = context.loaded.get(deployment_id, stamp)
+        if loaded is None:
+            loaded = _load(session, context, deployment_id, stamp)
+            context.loaded.put(deployment_id, loaded)
+    now = context.now()
+    view = jsonable(_summary(context, loaded.row, loaded.names, now))
+    view.update(loaded.details)
+    return Dossier(view, actor, loaded.row, loaded.facts, now)
+
+
+def _load(
+    session: Session, context: WorkflowContext, deployment_id: str, stamp: Stamp
+) -> LoadedDeployment:
+    row = session.get(DeploymentRow, deployment_id)
+    if row is None:
+        raise NotFound(f"no deployment {deployment_id!r}")
+    names = area_names(session, row.borough_codes)
+    intelligence = linked_intelligence(session, row.id)
+    consulted = consultations(session, row.id)
+    extended = extensions(session, row.id)
+    details = _details(session, context, row, intelligence, consulted, extended)
+    facts = facts_from(
+        row,
+        names=names,
+        intelligence=intelligence,
+        consulted=consulted,
+        extension_count=len(extended),
+    )
+    return LoadedDeployment(stamp, row, names, facts, jsonable(details))
 
 
 def _details(
@@ -179,11 +196,11 @@ def _details(
 
 
 def list_deployments(
-    context: WorkflowContext, actor_login: str | None, *, state: State | str | None = None
+    context: WorkflowContext, actor_login: ActorRef, *, state: State | str | None = None
 ) -> list[dict[str, Any]]:
     """Deployments, newest first, filtered by their effective state."""
     wanted = State(state) if state is not None else None
-    with context.database.sessions() as session:
+    with context.database.reads() as session:
         load_actor(session, actor_login)
         result = []
         for deployment_id in deployment_ids(session):
