@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,6 +32,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+#: A pooled PostgreSQL connection idle longer than this (seconds) is pinged before use.
+PING_AFTER_IDLE = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has lain idle a while.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: on a busy service that is a
+    round trip before each request's every session, for connections used milliseconds
+    ago. A connection that went stale (the server restarted, a firewall dropped it) did so
+    while idle, so this pings those; a dead one raises ``DisconnectionError``, and the pool
+    replaces it and tries again (SQLAlchemy's documented checkout-event recipe).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(f"pooled connection lost while idle: {error}") from error
 
 
 class WriterLock:
@@ -174,10 +205,14 @@ def create_database(url: str, *, echo: bool = False) -> Database:
         # A file on this machine cannot drop the connection: no ping per checkout.
         pool["pool_pre_ping"] = False
     else:
-        pool["pool_pre_ping"] = True
+        # Last in, first out: the connections a steady load needs stay hot (no pings), the
+        # rest lie idle and are pinged when a burst needs them again.
+        pool["pool_use_lifo"] = True
     engine = create_engine(url, echo=echo, connect_args=connect_args, **pool)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        _ping_when_idle(engine)
     read_sessions = None
     if engine.dialect.name == "postgresql":
         autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
