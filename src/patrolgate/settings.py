@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     demo_data: Path = Field(default=REPOSITORY_DATA, description="Folder of the shipped demo data.")
     cell_size: float = Field(default=150.0, gt=0, description="Default grid cell size in metres.")
     request_threads: int = Field(
-        default=4,
+        default=2,
         ge=1,
         le=64,
         description="Threads per service worker process that run requests' database work.",

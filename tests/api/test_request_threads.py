@@ -22,7 +22,7 @@ def test_request_threads_bound_the_thread_pool(settings: Settings, database: Dat
 def test_request_threads_default_and_environment(
     monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
-    assert settings.request_threads == 4
+    assert settings.request_threads == 2
     monkeypatch.setenv("PATROLGATE_REQUEST_THREADS", "8")
     assert Settings().request_threads == 8
     monkeypatch.setenv("PATROLGATE_REQUEST_THREADS", "0")
