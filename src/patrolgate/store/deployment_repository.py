@@ -42,9 +42,11 @@ def linked_intelligence(session: Session, deployment_id: str) -> list[Intelligen
     )
 
 
-def deployment_stamp(
-    session: Session, deployment_id: str
-) -> tuple[int, datetime, int | None] | None:
+#: A deployment's (version, updated_at, last audit sequence number naming it).
+DeploymentStamp = tuple[int, datetime, int | None]
+
+
+def deployment_stamp(session: Session, deployment_id: str) -> DeploymentStamp | None:
     """A deployment's version, last update and last audit entry naming it (one query), or
     None if there is no such deployment: what changes whenever anything shown of it does."""
     last_entry = (

@@ -1,7 +1,7 @@
 """The deployment authorisation workflow: lifecycle, rules, urgent path, sweeper, retention.
 
 Start with :class:`Workflow`: ``Workflow.from_settings(database, settings)``, then one method
-per action, each taking the acting user's login first.
+per action, each taking the acting user first (a login, or the Actor already identified).
 """
 
 from patrolgate.workflow.actors import Actor

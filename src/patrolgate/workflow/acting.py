@@ -195,7 +195,7 @@ def record_refusal(
 
 def act(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     attempted: str,
     action: Action,
@@ -205,7 +205,7 @@ def act(
     """Run ``action`` on a deployment in one transaction; returns the new version."""
     try:
         with context.database.transaction() as session:
-            actor = load_actor(session, actor_login)
+            actor = load_actor(session, acting_as)
             row = session.get(DeploymentRow, deployment_id)
             if row is None:
                 raise NotFound(f"no deployment {deployment_id!r}")
@@ -253,7 +253,7 @@ def act(
     except REFUSALS as error:
         record_refusal(
             context,
-            actor=actor_login,
+            actor=acting_as,
             attempted=attempted,
             error=error,
             deployment_id=deployment_id,

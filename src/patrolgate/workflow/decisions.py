@@ -46,7 +46,7 @@ def _reason(text: str | None, what: str) -> str:
 
 def authorise(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     *,
     conditions: str | None = None,
@@ -100,7 +100,7 @@ def authorise(
         )
 
     return act(
-        context, actor_login, deployment_id, "authorise", action, expected_version=expected_version
+        context, acting_as, deployment_id, "authorise", action, expected_version=expected_version
     )
 
 
@@ -118,20 +118,20 @@ def _ratify(
 
 def ratify(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     *,
     expected_version: int | None = None,
 ) -> int:
     """Ratify an urgent authorisation within the profile's window."""
     return act(
-        context, actor_login, deployment_id, "ratify", _ratify, expected_version=expected_version
+        context, acting_as, deployment_id, "ratify", _ratify, expected_version=expected_version
     )
 
 
 def extend(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     *,
     until: datetime,
@@ -172,13 +172,13 @@ def extend(
         )
 
     return act(
-        context, actor_login, deployment_id, "extend", action, expected_version=expected_version
+        context, acting_as, deployment_id, "extend", action, expected_version=expected_version
     )
 
 
 def _stand_down(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     reason: str,
     end_reason: EndReason,
@@ -199,12 +199,12 @@ def _stand_down(
         row.end_note = why
         return Outcome(f"deployment.{end_reason.value}", reason=why)
 
-    return act(context, actor_login, deployment_id, verb, action, expected_version=expected_version)
+    return act(context, acting_as, deployment_id, verb, action, expected_version=expected_version)
 
 
 def revoke(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     *,
     reason: str,
@@ -212,13 +212,13 @@ def revoke(
 ) -> int:
     """Revoke a live authorisation now."""
     return _stand_down(
-        context, actor_login, deployment_id, reason, EndReason.REVOKED, expected_version
+        context, acting_as, deployment_id, reason, EndReason.REVOKED, expected_version
     )
 
 
 def complete(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     *,
     reason: str,
@@ -226,13 +226,13 @@ def complete(
 ) -> int:
     """Stand an active deployment down early because its job is done."""
     return _stand_down(
-        context, actor_login, deployment_id, reason, EndReason.COMPLETED, expected_version
+        context, acting_as, deployment_id, reason, EndReason.COMPLETED, expected_version
     )
 
 
 def debrief(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     report: Debrief,
     *,
@@ -265,5 +265,5 @@ def debrief(
         )
 
     return act(
-        context, actor_login, deployment_id, "debrief", action, expected_version=expected_version
+        context, acting_as, deployment_id, "debrief", action, expected_version=expected_version
     )

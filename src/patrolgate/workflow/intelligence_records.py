@@ -52,13 +52,13 @@ def describe(row: IntelligenceRow, *, with_text: bool) -> dict[str, Any]:
 
 def add_intelligence(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     summary: IntelligenceSummary,
 ) -> str:
     """Store a sanitised, graded summary by an analyst or proposer; returns its id."""
     try:
         with context.database.transaction() as session:
-            actor = load_actor(session, actor_login)
+            actor = load_actor(session, acting_as)
             if actor.role not in AUTHORS:
                 raise NotAuthorised(
                     f"intelligence summaries are added by an analyst or proposer "
@@ -91,17 +91,17 @@ def add_intelligence(
             )
             return intel_id
     except NotAuthorised as error:
-        record_refusal(context, actor=actor_login, attempted="intel add", error=error)
+        record_refusal(context, actor=acting_as, attempted="intel add", error=error)
         raise
 
 
 def read_intelligence(
-    context: WorkflowContext, actor_login: ActorRef, intel_id: str
+    context: WorkflowContext, acting_as: ActorRef, intel_id: str
 ) -> dict[str, Any]:
     """A summary with its text; a read of handling code C is put on the record first."""
     try:
         with context.database.transaction() as session:
-            actor = load_actor(session, actor_login)
+            actor = load_actor(session, acting_as)
             row = session.get(IntelligenceRow, intel_id)
             if row is None:
                 raise NotFound(f"no intelligence summary {intel_id!r}")
@@ -120,7 +120,7 @@ def read_intelligence(
     except NotAuthorised as error:
         record_refusal(
             context,
-            actor=actor_login,
+            actor=acting_as,
             attempted="intel show",
             error=error,
             subject=f"intelligence:{intel_id}",
@@ -137,11 +137,11 @@ def _check_conditional_reader(actor: Actor) -> None:
 
 
 def list_intelligence(
-    context: WorkflowContext, actor_login: ActorRef, *, valid_at: datetime | None = None
+    context: WorkflowContext, acting_as: ActorRef, *, valid_at: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Summaries without their text (read one to see it)."""
     with context.database.sessions() as session:
-        load_actor(session, actor_login)
+        load_actor(session, acting_as)
         query = select(IntelligenceRow).order_by(IntelligenceRow.created_at, IntelligenceRow.id)
         if valid_at is not None:
             query = query.where(

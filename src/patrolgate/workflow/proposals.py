@@ -80,7 +80,7 @@ def _link_intelligence(
 
 def propose(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     *,
     profile: str | PolicyProfile,
     start: datetime,
@@ -104,7 +104,7 @@ def propose(
         raise InvalidInput("start and end need a time zone")
     try:
         with context.database.transaction() as session:
-            actor = load_actor(session, actor_login)
+            actor = load_actor(session, acting_as)
             now = context.now()
             area = _area(session, area_codes, geojson)
             check_proposal(
@@ -182,11 +182,11 @@ def propose(
                 )
             return deployment_id
     except REFUSALS as error:
-        record_refusal(context, actor=actor_login, attempted="propose", error=error)
+        record_refusal(context, actor=acting_as, attempted="propose", error=error)
         raise
 
 
-def submit(context: WorkflowContext, actor_login: ActorRef, deployment_id: str) -> int:
+def submit(context: WorkflowContext, acting_as: ActorRef, deployment_id: str) -> int:
     """Submit a draft for consultation and authorisation."""
 
     def action(
@@ -198,12 +198,12 @@ def submit(context: WorkflowContext, actor_login: ActorRef, deployment_id: str) 
         row.state = State.SUBMITTED.value
         return Outcome("deployment.submitted")
 
-    return act(context, actor_login, deployment_id, "submit", action)
+    return act(context, acting_as, deployment_id, "submit", action)
 
 
 def consult(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     *,
     outcome: ConsultationOutcome | str,
@@ -241,7 +241,7 @@ def consult(
         )
 
     return act(
-        context, actor_login, deployment_id, "consult", action, expected_version=expected_version
+        context, acting_as, deployment_id, "consult", action, expected_version=expected_version
     )
 
 
@@ -250,7 +250,7 @@ ASSESSORS = (Role.STRATEGIC_COMMANDER, Role.COMMUNITY_OFFICER)
 
 def assess_impact(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     deployment_id: str,
     assessment: ImpactAssessment,
     *,
@@ -292,7 +292,7 @@ def assess_impact(
 
     return act(
         context,
-        actor_login,
+        acting_as,
         deployment_id,
         "assess-impact",
         action,

@@ -43,14 +43,14 @@ class RetentionReport:
         }
 
 
-def apply_retention(context: WorkflowContext, actor_login: ActorRef = None) -> RetentionReport:
+def apply_retention(context: WorkflowContext, acting_as: ActorRef = None) -> RetentionReport:
     """Redact what is past its retention period; an admin or the scheduled job (no actor)."""
     schedule = context.retention
     now = context.now()
     actor: str | None = None
-    if actor_login is not None:
+    if acting_as is not None:
         with context.database.sessions() as session:
-            who = load_actor(session, actor_login)
+            who = load_actor(session, acting_as)
         if who.role is not Role.ADMIN:
             raise NotAuthorised(f"retention is applied by an admin (you are a {who.describe()})")
         actor = who.login

@@ -15,7 +15,7 @@ from patrolgate.workflow.errors import Conflict, NotAuthorised
 
 def add_user(
     context: WorkflowContext,
-    actor_login: ActorRef,
+    acting_as: ActorRef,
     login: str,
     *,
     role: Role | str,
@@ -38,7 +38,7 @@ def add_user(
                     raise NotAuthorised("the first user must be an admin (--role admin)")
                 by = None
             else:
-                actor = load_actor(session, actor_login)
+                actor = load_actor(session, acting_as)
                 if actor.role is not Role.ADMIN:
                     raise NotAuthorised(f"only an admin adds users (you are a {actor.describe()})")
                 by = actor.login
@@ -73,6 +73,6 @@ def add_user(
         return new
     except NotAuthorised as error:
         record_refusal(
-            context, actor=actor_login, attempted="users add", error=error, subject=f"user:{login}"
+            context, actor=acting_as, attempted="users add", error=error, subject=f"user:{login}"
         )
         raise

@@ -86,19 +86,19 @@ def _summary(
 
 
 def show_deployment(
-    context: WorkflowContext, actor_login: ActorRef, deployment_id: str
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str
 ) -> dict[str, Any]:
     """State, documents, consultations, extensions and the audit timeline of one deployment."""
-    return deployment_dossier(context, actor_login, deployment_id).view
+    return deployment_dossier(context, acting_as, deployment_id).view
 
 
 def deployment_dossier(
-    context: WorkflowContext, actor_login: ActorRef, deployment_id: str
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str
 ) -> Dossier:
     """The view of one deployment and its rules' facts, in one session: the stamp first
     and, unless the rows it guards were read already at that stamp, the rows themselves."""
     with context.database.reads() as session:
-        actor = load_actor(session, actor_login)
+        actor = load_actor(session, acting_as)
         stamp = deployment_stamp(session, deployment_id)
         if stamp is None:
             raise NotFound(f"no deployment {deployment_id!r}")
@@ -196,12 +196,12 @@ def _details(
 
 
 def list_deployments(
-    context: WorkflowContext, actor_login: ActorRef, *, state: State | str | None = None
+    context: WorkflowContext, acting_as: ActorRef, *, state: State | str | None = None
 ) -> list[dict[str, Any]]:
     """Deployments, newest first, filtered by their effective state."""
     wanted = State(state) if state is not None else None
     with context.database.reads() as session:
-        load_actor(session, actor_login)
+        load_actor(session, acting_as)
         result = []
         for deployment_id in deployment_ids(session):
             row = session.get(DeploymentRow, deployment_id)
