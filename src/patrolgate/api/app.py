@@ -50,6 +50,9 @@ SECURITY_HEADERS = {
 }
 
 
+#: How often the service checkpoints SQLite's write-ahead log, off the request threads.
+CHECKPOINT_SECONDS = 1.0
+
 #: How often, and how far ahead, the service fits the map's next forecast window.
 PREFIT_SECONDS = 60.0
 PREFIT_LEAD = timedelta(minutes=5)
@@ -75,6 +78,18 @@ async def _sweep_forever(services: Services, every: float) -> None:
         except Exception:  # the loop must outlive a failed sweep; the next one retries
             log.exception("sweep failed")
         await asyncio.sleep(every)
+
+
+async def _checkpoint_forever(database: Database, every: float) -> None:
+    # On a thread of the event loop's own executor, not a request thread: a checkpoint
+    # that syncs the database file may take a few hundred milliseconds, and SQLite
+    # releases the interpreter lock meanwhile.
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(database.checkpoint)
+        except Exception:  # the loop must outlive a failed checkpoint; the next one retries
+            log.exception("checkpoint failed")
 
 
 def create_app_from_environment() -> FastAPI:
@@ -111,7 +126,7 @@ def create_app(
     ``security_clock`` times sessions and sign-in throttling (the wall clock by default).
     """
     own_database = database is None
-    db = database or create_database(settings.resolved_database_url)
+    db = database or create_database(settings.resolved_database_url, checkpoint_in_background=True)
     db.migrate()
     services = Services.build(settings, db, clock=clock, security_clock=security_clock)
     #: Not ready until the picture is warm, so a load balancer (or a benchmark) sends no
@@ -131,6 +146,8 @@ def create_app(
         tasks = []
         if sweep_every:
             tasks.append(asyncio.create_task(_sweep_forever(services, sweep_every)))
+        if db.checkpoints_in_background:
+            tasks.append(asyncio.create_task(_checkpoint_forever(db, CHECKPOINT_SECONDS)))
         if warm_picture:
 
             def warm() -> None:
