@@ -7,15 +7,10 @@ service turns that off and checkpoints on a thread of its own.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-import patrolgate.api.app as app_module
-from patrolgate.api import create_app
-from patrolgate.settings import Settings
 from patrolgate.store import Database, create_database
 
 #: Enough 8 KiB rows that one transaction logs more than SQLite's 1,000-page threshold.
@@ -33,7 +28,7 @@ def write_scratch(database: Database, rows: int) -> None:
 
 
 def sqlite_database(path: Path, *, background: bool) -> Database:
-    database = create_database(f"sqlite:///{path}", checkpoint_in_background=background)
+    database = create_database(f"sqlite:///{path}", serving=background)
     database.migrate()
     return database
 
@@ -75,22 +70,3 @@ def test_postgresql_has_no_checkpoint_to_run(database: Database) -> None:
     if database.is_sqlite:
         pytest.skip("PostgreSQL only")
     assert database.checkpoint() is None
-
-
-def test_the_service_checkpoints_its_own_database(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(app_module, "CHECKPOINT_SECONDS", 0.05)
-    database_file = Path(settings.resolved_database_url.split("///", 1)[1])
-    app = create_app(settings, sweep_every=None)
-    with TestClient(app) as client:
-        assert client.get("/readyz").status_code == 200
-        database: Database = app.state.services.database
-        assert database.checkpoints_in_background
-        before = database_file.stat().st_size
-        write_scratch(database, BIG_ROWS)
-        # The pages reach the database file only when the service's loop checkpoints.
-        deadline = time.monotonic() + 10
-        while database_file.stat().st_size < before + BIG_ROWS * 8192:
-            assert time.monotonic() < deadline, "the service never checkpointed"
-            time.sleep(0.05)

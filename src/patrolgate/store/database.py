@@ -18,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from patrolgate.store.log_flusher import LogFlusher
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Connections kept open, and how many more a burst may open (SQLAlchemy's QueuePool).
 POOL_SIZE = 20
@@ -34,14 +36,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+def _serving_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Nothing that waits for the disk runs under the writer lock (see create_database):
     # SQLite's automatic checkpoint runs inside the commit that fills the log past 1,000
-    # pages: that commit copies the log into the database file and syncs it (measured on
-    # the API benchmark: 35-480 ms, under the writer lock, every second or so at 100
-    # transitions/s). A service that calls Database.checkpoint on its own thread turns it
-    # off for its connections, so no request pays for it.
+    # pages, copying the log into the database file and syncing it (measured on the API
+    # benchmark: 35-480 ms, about once a second at 100 transitions/s); and FULL syncs the
+    # log in every commit. The service checkpoints on a thread of its own, and
+    # Database.transaction flushes the log after the lock is released (LogFlusher).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -153,9 +157,11 @@ class Database:
     writer_lock: WriterLock | None = field(default=None, repr=False)
     #: Sessions for reading only (see :meth:`reads`); ``sessions`` when not set.
     read_sessions: sessionmaker[Session] | None = field(default=None, repr=False)
-    #: SQLite only: commits leave the write-ahead log alone and the owner calls
+    #: SQLite serving mode: commits leave the write-ahead log alone and the owner calls
     #: :meth:`checkpoint` on a thread of its own (see :func:`create_database`).
     checkpoints_in_background: bool = False
+    #: SQLite serving mode: flushes the log after each commit, outside the writer lock.
+    log_flusher: LogFlusher | None = field(default=None, repr=False)
 
     def reads(self) -> Session:
         """A session that only reads. On PostgreSQL its statements run in autocommit, so
@@ -180,7 +186,10 @@ class Database:
 
         On SQLite the transaction takes the write lock at its start (``BEGIN IMMEDIATE``),
         after waiting its turn on :class:`WriterLock`, so it never fails or sleeps midway
-        to upgrade a read lock; PostgreSQL serialises writers on row locks.
+        to upgrade a read lock; PostgreSQL serialises writers on row locks. In serving mode
+        the commit is flushed to disk after the lock is released, before this returns or,
+        within :func:`~patrolgate.store.log_flusher.deferred_flushes`, before the caller
+        answers.
         """
         if self.writer_lock is None:
             with self.sessions.begin() as session:
@@ -189,6 +198,8 @@ class Database:
         with self.writer_lock.held(), self.sessions.begin() as session:
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
+        if self.log_flusher is not None:
+            self.log_flusher.after_commit()
 
     def checkpoint(self) -> Checkpoint | None:
         """SQLite: copy what the write-ahead log holds into the database file, as far as
@@ -222,14 +233,15 @@ class Database:
             self.writer_lock.close()
 
 
-def create_database(
-    url: str, *, echo: bool = False, checkpoint_in_background: bool = False
-) -> Database:
+def create_database(url: str, *, echo: bool = False, serving: bool = False) -> Database:
     """Build the engine for ``url``, creating the SQLite folder when needed.
 
-    ``checkpoint_in_background`` (SQLite): commits no longer checkpoint the write-ahead
-    log; the caller promises to call :meth:`Database.checkpoint` every second or so from
-    a thread that serves no request (the web service does). Without it the log grows.
+    ``serving`` (an SQLite file; the web service's mode): nothing that waits for the disk
+    runs while a transaction holds the writer lock. Commits neither checkpoint the
+    write-ahead log nor flush it; :meth:`Database.transaction` flushes it once the lock is
+    released, grouping concurrent commits into one flush (:mod:`.log_flusher`), and the
+    caller promises to call :meth:`Database.checkpoint` every second or so from a thread
+    that serves no request (without that the log grows).
     """
     connect_args: dict[str, Any] = {}
     writer_lock: WriterLock | None = None
@@ -253,11 +265,12 @@ def create_database(
         # rest lie idle and are pinged when a burst needs them again.
         pool["pool_use_lifo"] = True
     engine = create_engine(url, echo=echo, connect_args=connect_args, **pool)
-    background = checkpoint_in_background and engine.dialect.name == "sqlite"
+    database_file = engine.url.database if engine.dialect.name == "sqlite" else None
+    background = serving and database_file not in (None, "", ":memory:")
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         if background:
-            event.listen(engine, "connect", _no_autocheckpoint)
+            event.listen(engine, "connect", _serving_pragmas)
     else:
         _ping_when_idle(engine)
     read_sessions = None
@@ -270,4 +283,5 @@ def create_database(
         writer_lock=writer_lock,
         read_sessions=read_sessions,
         checkpoints_in_background=background,
+        log_flusher=LogFlusher(Path(f"{database_file}-wal")) if background else None,
     )
