@@ -53,34 +53,41 @@ def append_entry(
         previous_hash=previous,
     )
     own = header.hash()
-    # Core inserts, not the ORM's unit of work: these run while the head row is locked,
+    entry = {
+        "seq": seq,
+        "recorded_at": recorded_at,
+        "actor": actor,
+        "action": action,
+        "deployment_id": deployment_id,
+        "subject": subject,
+        "reason": reason,
+        "payload_digest": header.payload_digest,
+        "previous_hash": previous,
+        "hash": own,
+    }
+    stored_payload = {"seq": seq, "body": canonical(body).decode("utf-8"), "redacted_by": None}
+    # Core statements, not the ORM's unit of work: these run while the head row is locked,
     # and every appender in every process waits on that lock, so what happens under it is
-    # kept to three statements and no object bookkeeping.
-    session.execute(
-        insert(ENTRIES),
-        {
-            "seq": seq,
-            "recorded_at": recorded_at,
-            "actor": actor,
-            "action": action,
-            "deployment_id": deployment_id,
-            "subject": subject,
-            "reason": reason,
-            "payload_digest": header.payload_digest,
-            "previous_hash": previous,
-            "hash": own,
-        },
-    )
-    session.execute(
-        insert(PAYLOADS),
-        {"seq": seq, "body": canonical(body).decode("utf-8"), "redacted_by": None},
-    )
-    session.execute(
+    # kept short and free of object bookkeeping.
+    move_head = (
         update(AuditHeadRow)
         .where(AuditHeadRow.id == 1)
         .values(hash=own)
         .execution_options(synchronize_session=False)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # One round trip: both inserts ride on the head's update as data-modifying CTEs
+        # (each runs exactly once; the payload's foreign key is checked at the statement's
+        # end, when the entry exists).
+        session.execute(
+            move_head.add_cte(insert(ENTRIES).values(**entry).cte("new_entry")).add_cte(
+                insert(PAYLOADS).values(**stored_payload).cte("new_payload")
+            )
+        )
+    else:  # SQLite has no data-modifying CTEs, and its round trips stay in the process
+        session.execute(insert(ENTRIES), entry)
+        session.execute(insert(PAYLOADS), stored_payload)
+        session.execute(move_head)
     return int(seq)
 
 
