@@ -240,8 +240,8 @@ def create_database(url: str, *, echo: bool = False, serving: bool = False) -> D
     runs while a transaction holds the writer lock. Commits neither checkpoint the
     write-ahead log nor flush it; :meth:`Database.transaction` flushes it once the lock is
     released, grouping concurrent commits into one flush (:mod:`.log_flusher`), and the
-    caller promises to call :meth:`Database.checkpoint` every second or so from a thread
-    that serves no request (without that the log grows).
+    caller promises to call :meth:`Database.checkpoint` often (the web service: every
+    quarter second) from a thread that serves no request (without that the log grows).
     """
     connect_args: dict[str, Any] = {}
     writer_lock: WriterLock | None = None

@@ -4,7 +4,7 @@ writer lock is released, several with one flush, and no one is told "done" befor
 With ``synchronous=FULL`` each SQLite commit flushes the write-ahead log to disk while it
 holds the database's single writer lock. A flush usually takes well under a millisecond,
 but a disk may stall one for a hundred milliseconds or more (measured on the benchmark
-machine: single ``fdatasync`` calls of 120 to 190 ms, a few a minute); every writer of every
+machine: single ``fdatasync`` calls of 120 to 230 ms, a few a minute); every writer of every
 worker then waits behind it, and works through the queue one by one afterwards.
 
 In serving mode the commit itself does not flush (``synchronous=NORMAL``: the log stays
