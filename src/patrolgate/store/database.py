@@ -157,11 +157,14 @@ class Database:
     writer_lock: WriterLock | None = field(default=None, repr=False)
     #: Sessions for reading only (see :meth:`reads`); ``sessions`` when not set.
     read_sessions: sessionmaker[Session] | None = field(default=None, repr=False)
-    #: SQLite serving mode: commits leave the write-ahead log alone and the owner calls
-    #: :meth:`checkpoint` on a thread of its own (see :func:`create_database`).
-    checkpoints_in_background: bool = False
     #: SQLite serving mode: flushes the log after each commit, outside the writer lock.
     log_flusher: LogFlusher | None = field(default=None, repr=False)
+
+    @property
+    def checkpoints_in_background(self) -> bool:
+        """SQLite serving mode: commits leave the write-ahead log alone and the owner calls
+        :meth:`checkpoint` on a thread of its own (see :func:`create_database`)."""
+        return self.log_flusher is not None
 
     def reads(self) -> Session:
         """A session that only reads. On PostgreSQL its statements run in autocommit, so
@@ -245,6 +248,7 @@ def create_database(url: str, *, echo: bool = False, serving: bool = False) -> D
     """
     connect_args: dict[str, Any] = {}
     writer_lock: WriterLock | None = None
+    log_flusher: LogFlusher | None = None
     # One pooled connection per thread that may hold one at once: the web service's
     # request threads (PATROLGATE_REQUEST_THREADS), its sweeper and forecast refits, and
     # the CLI's or tests' own threads, with room to spare.
@@ -254,6 +258,8 @@ def create_database(url: str, *, echo: bool = False, serving: bool = False) -> D
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             writer_lock = WriterLock.beside(path)
+            if serving:
+                log_flusher = LogFlusher(Path(path.split("?", 1)[0] + "-wal"))
         else:
             pool = {}  # an in-memory database lives in one connection's pool
             writer_lock = WriterLock(None)
@@ -265,11 +271,9 @@ def create_database(url: str, *, echo: bool = False, serving: bool = False) -> D
         # rest lie idle and are pinged when a burst needs them again.
         pool["pool_use_lifo"] = True
     engine = create_engine(url, echo=echo, connect_args=connect_args, **pool)
-    database_file = engine.url.database if engine.dialect.name == "sqlite" else None
-    background = serving and database_file not in (None, "", ":memory:")
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        if background:
+        if log_flusher is not None:
             event.listen(engine, "connect", _serving_pragmas)
     else:
         _ping_when_idle(engine)
@@ -282,6 +286,5 @@ def create_database(url: str, *, echo: bool = False, serving: bool = False) -> D
         sessions=sessionmaker(engine, expire_on_commit=False),
         writer_lock=writer_lock,
         read_sessions=read_sessions,
-        checkpoints_in_background=background,
-        log_flusher=LogFlusher(Path(f"{database_file}-wal")) if background else None,
+        log_flusher=log_flusher,
     )
