@@ -54,7 +54,7 @@ import sqlalchemy
 import uvloop
 
 from http_load import TRANSPORT_ERRORS, LoadClient, Response
-from patrolgate.api.accounts import Accounts
+from patrolgate.accounts import Accounts
 from patrolgate.demo.build import import_london_boundaries, import_london_points
 from patrolgate.geo.areas import AreaLevel
 from patrolgate.intelligence import Grading, IntelligenceSummary

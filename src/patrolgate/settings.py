@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from patrolgate.timekeeping import aware_utc
+
 #: The secret shipped for development and the demo; production refuses it.
 DEVELOPMENT_SECRET = "patrolgate-development-secret-change-me"
 
@@ -79,6 +81,5 @@ class Settings(BaseSettings):
     def clock_now(self) -> datetime:
         """The current time in UTC: the fixed clock when set, else the system clock."""
         if self.now is not None:
-            fixed = self.now if self.now.tzinfo else self.now.replace(tzinfo=self.tz)
-            return fixed.astimezone(UTC)
+            return aware_utc(self.now, self.tz, "PATROLGATE_NOW")
         return datetime.now(UTC)

@@ -6,7 +6,7 @@ import pytest
 from anyio import to_thread
 from fastapi.testclient import TestClient
 
-from patrolgate.api import create_app
+from patrolgate.server import create_app
 from patrolgate.settings import Settings
 from patrolgate.store import Database
 

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from world import PASSWORD, World, later, login_csrf, sign_in
 
-from patrolgate.api import create_app
 from patrolgate.api.services import SESSION_COOKIE
+from patrolgate.server import create_app
 from patrolgate.settings import Mode, Settings
 from patrolgate.store.audit_repository import load_entries
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-import patrolgate.api.app as app_module
+import patrolgate.server.app as app_module
 import patrolgate.store.log_flusher as log_flusher_module
-from patrolgate.api import create_app
-from patrolgate.api.accounts import Accounts
+from patrolgate.accounts import Accounts
+from patrolgate.server import create_app
 from patrolgate.settings import Settings
 from patrolgate.store import Database
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from patrolgate.api import create_app
-from patrolgate.api.accounts import Accounts
+from patrolgate.accounts import Accounts
+from patrolgate.server import create_app
 from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.workflow import Workflow

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from patrolgate.events.local_time import local_year_month, month_interval
+from patrolgate.events.local_time import local_year_month
+from patrolgate.timekeeping import month_interval
 
 
 def test_month_interval_follows_summer_time() -> None:

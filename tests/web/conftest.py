@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 import uvicorn
 
-from patrolgate.api import create_app
-from patrolgate.api.accounts import Accounts
-from patrolgate.api.picture import MapWindow
+from patrolgate.accounts import Accounts
 from patrolgate.demo.build import import_london_boundaries, import_london_points
 from patrolgate.geo.areas import AreaLevel
+from patrolgate.picture import MapWindow
+from patrolgate.server import create_app
 from patrolgate.settings import Settings
 from patrolgate.store import Database, create_database
 from patrolgate.workflow import Workflow

@@ -11,7 +11,8 @@ from tests.workflow.scenario import WARD_L1, Clock, add_intel, impact_assessment
 
 from patrolgate.errors import InvalidInput
 from patrolgate.store import Database
-from patrolgate.workflow import PolicyViolation, Workflow, parse_time
+from patrolgate.timekeeping import parse_time
+from patrolgate.workflow import PolicyViolation, Workflow
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -1,8 +1,2 @@
-"""The web service: FastAPI routers under ``/api/v1``, authentication, dependencies.
-
-Build it with :func:`create_app` from a :class:`~patrolgate.settings.Settings`.
-"""
-
-from patrolgate.api.app import create_app
-
-__all__ = ["create_app"]
+"""The JSON API under ``/api/v1``: routers, request schemas, the dependencies that say who is
+asking, and problem details for errors. :mod:`patrolgate.server` assembles the service."""

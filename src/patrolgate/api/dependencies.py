@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from patrolgate.api.accounts import CsrfRefused, Identity, NotSignedIn, csrf_matches
+from patrolgate.accounts import CsrfRefused, Identity, NotSignedIn, csrf_matches
 from patrolgate.api.services import SESSION_COOKIE, Services
 from patrolgate.settings import Mode
 from patrolgate.workflow import Actor

@@ -27,7 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from patrolgate.api.accounts import Identity
+from patrolgate.accounts import Identity
 from patrolgate.api.dependencies import IdentityDep, ServicesDep
 from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.api.services import Services

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from patrolgate.api.accounts import NotSignedIn, TooManyAttempts
+from patrolgate.accounts import NotSignedIn, TooManyAttempts
 from patrolgate.errors import PatrolGateError
 
 PROBLEM_JSON = "application/problem+json"

@@ -7,9 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from patrolgate.api.dependencies import ActorDep, IdentityDep, ServicesDep
-from patrolgate.api.schemas import (
-    PROBLEM_RESPONSES,
+from patrolgate.api.account_schemas import (
     Me,
     PasswordChange,
     TokenCreate,
@@ -17,6 +15,8 @@ from patrolgate.api.schemas import (
     TokenRecord,
     UserCreate,
 )
+from patrolgate.api.dependencies import ActorDep, IdentityDep, ServicesDep
+from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.store.workflow_tables import UserRow
 from patrolgate.workflow.actors import actor_of
 

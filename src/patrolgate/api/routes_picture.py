@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 
 from patrolgate.api.dependencies import ActorDep, ServicesDep
-from patrolgate.api.live import live_geojson
-from patrolgate.api.picture import MapWindow, Serialised
 from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.events.taxonomy import Category
+from patrolgate.picture import MapWindow, Serialised
+from patrolgate.picture.live import live_geojson
 from patrolgate.store.event_queries import EventFilter, GroupBy, summarise
 
 router = APIRouter(prefix="/api/v1", tags=["intelligence picture"], responses=PROBLEM_RESPONSES)
@@ -97,4 +97,5 @@ def place(
 @router.get("/map/deployments", summary="Live deployments as GeoJSON, with remaining time")
 def live_deployments(services: ServicesDep, _actor: ActorDep) -> dict[str, Any]:
     """Authorised and active deployments' areas, each with its state and seconds remaining."""
-    return live_geojson(services)
+    services.sweep()
+    return live_geojson(services.workflow)

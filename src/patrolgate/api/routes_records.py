@@ -15,7 +15,7 @@ from patrolgate.api.dependencies import ActorDep, ServicesDep
 from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.errors import Refused
 from patrolgate.policy import Role
-from patrolgate.store.workflow_tables import AuditEntryRow
+from patrolgate.store.audit_tables import AuditEntryRow
 
 router = APIRouter(prefix="/api/v1", tags=["audit and oversight"], responses=PROBLEM_RESPONSES)
 

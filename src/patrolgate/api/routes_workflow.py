@@ -7,10 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from patrolgate.api.dependencies import ActorDep, ServicesDep
-from patrolgate.api.guide import dossier_guide
-from patrolgate.api.inbox import inbox_of
-from patrolgate.api.schemas import (
-    PROBLEM_RESPONSES,
+from patrolgate.api.schemas import PROBLEM_RESPONSES
+from patrolgate.api.workflow_schemas import (
     Authorisation,
     Consultation,
     Created,
@@ -27,6 +25,8 @@ from patrolgate.errors import InvalidInput
 from patrolgate.intelligence import Grading, IntelligenceSummary
 from patrolgate.workflow import Debrief, ImpactAssessment, Rationale, State
 from patrolgate.workflow.documents import parse_document
+from patrolgate.workflow.guide import dossier_guide
+from patrolgate.workflow.inbox import inbox_of
 
 router = APIRouter(prefix="/api/v1", tags=["workflow"], responses=PROBLEM_RESPONSES)
 
@@ -186,7 +186,8 @@ def debrief(
 @router.get("/inbox", summary="What awaits the signed-in user")
 def inbox(services: ServicesDep, actor: ActorDep) -> list[dict[str, Any]]:
     """Consultations for my borough, authorisations, impact assessments, debriefs due."""
-    return inbox_of(services, actor)
+    services.sweep()
+    return inbox_of(services.workflow, actor)
 
 
 @router.get("/intelligence", summary="Intelligence summaries (without their text)")

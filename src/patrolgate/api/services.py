@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from patrolgate.api.accounts import Accounts, wall_clock
-from patrolgate.api.picture import Picture
+from patrolgate.accounts import Accounts, wall_clock
+from patrolgate.picture import Picture
 from patrolgate.settings import Mode, Settings
 from patrolgate.store import Database
 from patrolgate.workflow import Workflow

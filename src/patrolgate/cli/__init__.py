@@ -18,10 +18,12 @@ from patrolgate.cli import (
     events,
     forecasting,
     importing,
+    intelligence,
     oversight,
+    records,
     reports,
     serve,
-    workflow,
+    users,
 )
 from patrolgate.cli.context import ErrorMappingGroup, load_settings
 
@@ -46,7 +48,9 @@ for module in (
     areas,
     events,
     demo,
-    workflow,
+    users,
+    intelligence,
+    records,
     deployments,
     audit,
     forecasting,

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
+from patrolgate.cli.acting import workflow_of
 from patrolgate.cli.context import OutputFormat, console, error_console, print_json
-from patrolgate.cli.workflow import workflow_of
 from patrolgate.errors import InvalidInput
 
 audit_app = typer.Typer(help="The append-only, hash-chained audit trail.", no_args_is_help=True)

@@ -9,15 +9,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from patrolgate.cli.acting import ActingUser, Format, acting_user, workflow_of
 from patrolgate.cli.context import OutputFormat, console, print_json, settings_of
-from patrolgate.cli.workflow import ActingUser, Format, workflow_of
 from patrolgate.errors import InvalidInput
+from patrolgate.timekeeping import parse_time
 from patrolgate.workflow import (
     Debrief,
     ImpactAssessment,
     Rationale,
     State,
-    parse_time,
     read_document,
 )
 
@@ -84,7 +84,7 @@ def propose(
     document = read_document(Rationale, rationale)
     with workflow_of(ctx) as workflow:
         deployment_id = workflow.propose(
-            actor,
+            acting_user(ctx, actor),
             profile=profile,
             start=parse_time(start, settings.tz, "--start"),
             end=parse_time(end, settings.tz, "--end"),
@@ -95,7 +95,7 @@ def propose(
             intelligence_ids=list(intel or []),
             submit=not draft,
         )
-        view = workflow.show_deployment(actor, deployment_id)
+        view = workflow.show_deployment(acting_user(ctx, actor), deployment_id)
     if output is OutputFormat.JSON:
         print_json({"id": deployment_id, "state": view["state"], "version": view["version"]})
     else:
@@ -119,7 +119,11 @@ def consult(
     """Record the consultation response of the acting borough commander or community officer."""
     with workflow_of(ctx) as workflow:
         version = workflow.consult(
-            actor, deployment_id, outcome=outcome, notes=notes, expected_version=expect
+            acting_user(ctx, actor),
+            deployment_id,
+            outcome=outcome,
+            notes=notes,
+            expected_version=expect,
         )
     _done(output, deployment_id, f"consultation recorded ({outcome})", version)
 
@@ -136,7 +140,9 @@ def assess_impact(
     """Record or review the community impact assessment."""
     assessment = read_document(ImpactAssessment, file)
     with workflow_of(ctx) as workflow:
-        version = workflow.assess_impact(actor, deployment_id, assessment, expected_version=expect)
+        version = workflow.assess_impact(
+            acting_user(ctx, actor), deployment_id, assessment, expected_version=expect
+        )
     _done(output, deployment_id, "impact assessment recorded", version)
 
 
@@ -152,9 +158,9 @@ def authorise(
     """Authorise (or, for an urgent authorisation, ratify) a deployment."""
     with workflow_of(ctx) as workflow:
         version = workflow.authorise(
-            actor, deployment_id, conditions=conditions, expected_version=expect
+            acting_user(ctx, actor), deployment_id, conditions=conditions, expected_version=expect
         )
-        view = workflow.show_deployment(actor, deployment_id)
+        view = workflow.show_deployment(acting_user(ctx, actor), deployment_id)
     what = f"{view['state']}"
     if view["urgent"] and not view["ratified_by"]:
         what += f" urgently; ratification due by {view['ratification_due']}"
@@ -173,7 +179,7 @@ def ratify(
 ) -> None:
     """Ratify an urgent authorisation (the strategic commander, within the window)."""
     with workflow_of(ctx) as workflow:
-        version = workflow.ratify(actor, deployment_id, expected_version=expect)
+        version = workflow.ratify(acting_user(ctx, actor), deployment_id, expected_version=expect)
     _done(output, deployment_id, "ratified", version)
 
 
@@ -192,7 +198,11 @@ def extend(
     new_end = parse_time(until, settings.tz, "--until")
     with workflow_of(ctx) as workflow:
         version = workflow.extend(
-            actor, deployment_id, until=new_end, reason=reason, expected_version=expect
+            acting_user(ctx, actor),
+            deployment_id,
+            until=new_end,
+            reason=reason,
+            expected_version=expect,
         )
     _done(output, deployment_id, f"extended until {new_end.isoformat()}", version)
 
@@ -208,7 +218,9 @@ def revoke(
 ) -> None:
     """Revoke a live authorisation now."""
     with workflow_of(ctx) as workflow:
-        version = workflow.revoke(actor, deployment_id, reason=reason, expected_version=expect)
+        version = workflow.revoke(
+            acting_user(ctx, actor), deployment_id, reason=reason, expected_version=expect
+        )
     _done(output, deployment_id, "revoked", version)
 
 
@@ -223,7 +235,9 @@ def complete(
 ) -> None:
     """Stand an active deployment down early (completed)."""
     with workflow_of(ctx) as workflow:
-        version = workflow.complete(actor, deployment_id, reason=reason, expected_version=expect)
+        version = workflow.complete(
+            acting_user(ctx, actor), deployment_id, reason=reason, expected_version=expect
+        )
     _done(output, deployment_id, "completed", version)
 
 
@@ -239,7 +253,9 @@ def debrief(
     """Record the debrief of an ended deployment."""
     report = read_document(Debrief, file)
     with workflow_of(ctx) as workflow:
-        version = workflow.debrief(actor, deployment_id, report, expected_version=expect)
+        version = workflow.debrief(
+            acting_user(ctx, actor), deployment_id, report, expected_version=expect
+        )
     _done(output, deployment_id, "debriefed", version)
 
 
@@ -252,7 +268,7 @@ def show(
 ) -> None:
     """State and timeline of one deployment."""
     with workflow_of(ctx) as workflow:
-        view = workflow.show_deployment(actor, deployment_id)
+        view = workflow.show_deployment(acting_user(ctx, actor), deployment_id)
     if output is OutputFormat.JSON:
         print_json(view)
         return
@@ -292,7 +308,7 @@ def list_deployments(
 ) -> None:
     """Deployments, newest first, by their state now."""
     with workflow_of(ctx) as workflow:
-        rows = workflow.list_deployments(actor, state=state)
+        rows = workflow.list_deployments(acting_user(ctx, actor), state=state)
     if output is OutputFormat.JSON:
         print_json(rows)
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +28,7 @@ from patrolgate.oversight.algorithm import record_backtest
 from patrolgate.settings import Settings
 from patrolgate.store.database import Database
 from patrolgate.store.event_queries import load_area_index, load_event_points, study_crs
+from patrolgate.timekeeping import local_midnight, parse_day, parse_time
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|d|w)\s*$")
 
@@ -71,21 +72,11 @@ def parse_window(text: str, option: str = "--window") -> timedelta | str:
 
 
 def _local(text: str, option: str, settings: Settings) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: {text!r} is not an ISO date or time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=settings.tz)
-    return moment
+    return parse_time(text, settings.tz, option)
 
 
 def _day(text: str, option: str, settings: Settings) -> datetime:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
-    return datetime(day.year, day.month, day.day, tzinfo=settings.tz)
+    return local_midnight(parse_day(text, option), settings.tz)
 
 
 def _categories(category: str | None) -> Any:
@@ -303,7 +294,7 @@ def backtest_command(
     if isinstance(cadence, str):
         cadence = timedelta(days=30)
     start = _day(start_day, "--from", settings)
-    end = _day(end_day, "--to", settings) + timedelta(days=1)
+    end = local_midnight(parse_day(end_day, "--to") + timedelta(days=1), settings.tz)
     if end <= start:
         raise InvalidInput("--to must not be before --from")
     names = [n.strip() for n in models.split(",") if n.strip()]

@@ -10,10 +10,10 @@ import uvicorn
 from fastapi import FastAPI
 from rich.table import Table
 
-from patrolgate.api import create_app
-from patrolgate.api.app import settings_environment
-from patrolgate.api.demo_accounts import DEMO_PASSWORD, ensure_demo_accounts
+from patrolgate.accounts.demo import DEMO_PASSWORD, ensure_demo_accounts
 from patrolgate.cli.context import console, open_database, settings_of
+from patrolgate.server import create_app
+from patrolgate.server.app import settings_environment
 from patrolgate.settings import Mode, Settings
 
 
@@ -44,7 +44,7 @@ def run_service(settings: Settings, host: str, port: int, workers: int = 1) -> N
     application: FastAPI | str
     if workers > 1:
         os.environ.update(settings_environment(settings))
-        application = "patrolgate.api.app:create_app_from_environment"
+        application = "patrolgate.server.app:create_app_from_environment"
     else:
         application = create_app(settings, warm_picture=True)
     uvicorn.run(

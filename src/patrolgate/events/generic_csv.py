@@ -11,17 +11,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from patrolgate.errors import InvalidInput
-from patrolgate.events.local_time import (
-    ONE_DAY,
-    ONE_MINUTE,
-    epoch_seconds,
-    localise,
-    month_interval,
-)
 from patrolgate.events.records import CHUNK_ROWS, ContentIds, EventChunk, ParsedSource, RowError
 from patrolgate.events.row_builder import ChunkBuilder
 from patrolgate.events.source_file import CsvStream, open_csv
 from patrolgate.events.taxonomy import normalise_category
+from patrolgate.timekeeping import (
+    ONE_MINUTE,
+    day_interval,
+    epoch_seconds,
+    month_interval,
+    record_time,
+)
 
 
 @dataclass(frozen=True)
@@ -178,12 +178,15 @@ def _parse_time(
         )
     except ValueError:
         return None
-    local = localise(moment, layout.timezone).astimezone(ZoneInfo(layout.timezone))
+    zone = ZoneInfo(layout.timezone)
+    start = record_time(moment, zone)
+    local = start.astimezone(zone)
     if resolution is Resolution.MONTH:
         start, end = month_interval(local.year, local.month, layout.timezone)
+    elif resolution is Resolution.DAY:
+        start, end = day_interval(local.date(), zone)
     else:
-        start = local
-        end = local + (ONE_DAY if resolution is Resolution.DAY else ONE_MINUTE)
+        end = start + ONE_MINUTE
     return epoch_seconds(start), epoch_seconds(end), local.year, local.month
 
 

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from patrolgate.errors import InvalidInput
-from patrolgate.events.local_time import epoch_seconds, month_interval
 from patrolgate.events.records import CHUNK_ROWS, ContentIds, EventChunk, ParsedSource, RowError
 from patrolgate.events.row_builder import ChunkBuilder
 from patrolgate.events.source_file import CsvStream, open_csv
 from patrolgate.events.taxonomy import Category
 from patrolgate.geo.areas import normalise_name
+from patrolgate.timekeeping import epoch_seconds, month_interval
 
 REQUIRED = ("Count of Victims", "Recorded Date", "Borough", "Homicide Offence Type")
 HOMICIDE_TIMEZONE = "Europe/London"

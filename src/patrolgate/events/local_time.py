@@ -1,42 +1,15 @@
-"""Local calendar periods as UTC instants, and UTC instants as local calendar months."""
+"""UTC instants as local calendar months, vectorised for importers (single times and
+periods are :mod:`patrolgate.timekeeping`'s)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 
-ONE_MINUTE = timedelta(minutes=1)
-ONE_DAY = timedelta(days=1)
 _HOUR = 3600
-
-
-@lru_cache(maxsize=4096)
-def month_interval(year: int, month: int, timezone: str) -> tuple[datetime, datetime]:
-    """The UTC start and end of a local calendar month."""
-    tz = ZoneInfo(timezone)
-    start = datetime(year, month, 1, tzinfo=tz)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def localise(moment: datetime, timezone: str) -> datetime:
-    """An aware datetime: ``moment`` itself when aware, else read as local time in ``timezone``.
-
-    A local time repeated when the clocks go back is read as its first occurrence
-    (``fold=0``), the usual convention of recording systems.
-    """
-    if moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=ZoneInfo(timezone))
-
-
-def epoch_seconds(moment: datetime) -> int:
-    """Seconds since 1970-01-01 UTC of an aware datetime."""
-    return int(moment.timestamp())
 
 
 def local_year_month(

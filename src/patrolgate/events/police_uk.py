@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from patrolgate.errors import InvalidInput
 from patrolgate.events.column_batches import ColumnBatch, column_batches
-from patrolgate.events.local_time import epoch_seconds, local_year_month, month_interval
+from patrolgate.events.local_time import local_year_month
 from patrolgate.events.records import (
     CHUNK_ROWS,
     ContentIds,
@@ -23,6 +23,7 @@ from patrolgate.events.records import (
 )
 from patrolgate.events.source_file import CsvStream, open_csv
 from patrolgate.events.taxonomy import Category, normalise_category
+from patrolgate.timekeeping import epoch_seconds, month_interval
 
 STREET_COLUMNS = ("Crime ID", "Month", "Longitude", "Latitude", "LSOA code", "Crime type")
 STOP_SEARCH_COLUMNS = ("Type", "Date", "Latitude", "Longitude", "Legislation")

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from patrolgate.errors import InvalidInput
 from patrolgate.intelligence.grading import Grading
+from patrolgate.screening import screen
 
 MAX_TEXT = 2000
-
-# Identifiers of people or of sources that a sanitised, area-level summary never holds.
-# Names cannot be recognised reliably by pattern; the form and the analyst's duty cover them.
-_IDENTIFIERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("an e-mail address", re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
-    ("a telephone number", re.compile(r"(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,10}\b")),
-    ("a date of birth", re.compile(r"\b(?:dob|d\.o\.b|date of birth)\b", re.I)),
-    ("a National Insurance number", re.compile(r"\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{6}\s?[A-D]\b")),
-    ("a vehicle registration", re.compile(r"\b[A-Z]{2}\d{2}\s?[A-Z]{3}\b")),
-    ("a PNC or CRO reference", re.compile(r"\b(?:pnc|cro)\b", re.I)),
-    ("a source reference", re.compile(r"\b(?:chis|informant|source ref)\b", re.I)),
-    ("a person's nickname", re.compile(r"\b(?:aka|a\.k\.a)\b", re.I)),
-)
 
 
 def sanitisation_problems(text: str) -> list[str]:
     """What in ``text`` identifies a person or a source (empty when sanitised)."""
-    return [what for what, pattern in _IDENTIFIERS if pattern.search(text)]
+    return list(screen(text).identifiers)
 
 
 @dataclass(frozen=True)

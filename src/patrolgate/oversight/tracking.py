@@ -41,6 +41,7 @@ from patrolgate.store import Database
 from patrolgate.store.event_queries import study_crs
 from patrolgate.store.oversight_tables import UnitPingRow
 from patrolgate.store.tables import ImportRun
+from patrolgate.timekeeping import record_time
 
 UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,39}$")
 #: Words in a column name that point at a person; such a file is refused.
@@ -95,8 +96,7 @@ def _pick(path: Path, header: list[str], key: str) -> int:
 
 
 def _time(text: str, timezone: ZoneInfo) -> datetime:
-    moment = datetime.fromisoformat(text.strip())
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone)
+    return record_time(datetime.fromisoformat(text.strip()), timezone)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from patrolgate.audit import GENESIS
 from patrolgate.errors import InvalidInput
 from patrolgate.oversight.facts import Deployed, borough_names, load_deployed
 from patrolgate.store import Database
-from patrolgate.store.workflow_tables import AuditEntryRow
+from patrolgate.store.audit_tables import AuditEntryRow
 
 #: Counts below this are published as "fewer than N" (design: small enough to keep rare
 #: deployments visible, large enough that a single arrest or complaint cannot be read off).

@@ -11,7 +11,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from patrolgate.audit import EntryHeader, StoredEntry, canonical, jsonable, payload_digest
-from patrolgate.store.workflow_tables import AuditEntryRow, AuditHeadRow, AuditPayloadRow
+from patrolgate.store.audit_tables import AuditEntryRow, AuditHeadRow, AuditPayloadRow
 
 #: The entry and payload tables, for the Core inserts of :func:`append_entry`.
 ENTRIES = cast(Table, AuditEntryRow.__table__)

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from patrolgate.store.audit_tables import AuditEntryRow
 from patrolgate.store.tables import AreaRow
 from patrolgate.store.workflow_tables import (
-    AuditEntryRow,
     ConsultationRow,
     DeploymentIntelligenceRow,
     DeploymentRow,

@@ -7,16 +7,17 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from patrolgate.web import actions, pages
+from patrolgate.web import actions, deployment_pages, oversight_pages, pages, signin
+from patrolgate.web.rendering import render_error
 
 STATIC = Path(__file__).parent / "static"
 
 
 def mount(app: FastAPI) -> None:
     """Add the pages, the form handlers and the static files to ``app``."""
-    app.include_router(pages.router)
-    app.include_router(actions.router)
+    for module in (signin, pages, deployment_pages, actions, oversight_pages):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-__all__ = ["mount"]
+__all__ = ["mount", "render_error"]

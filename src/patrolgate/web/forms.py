@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from starlette.datastructures import FormData
 
 from patrolgate.errors import InvalidInput
+from patrolgate.timekeeping import parse_time
 from patrolgate.workflow import Debrief, ImpactAssessment, Rationale
 from patrolgate.workflow.documents import parse_document
 
@@ -42,12 +43,7 @@ def optional(form: FormData, name: str) -> str | None:
 
 def local_time(form: FormData, name: str, zone: ZoneInfo) -> datetime:
     """A ``datetime-local`` field read in the force's time zone."""
-    raw = text(form, name)
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"{name.replace('_', ' ')}: give a date and time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return parse_time(text(form, name), zone, name.replace("_", " "))
 
 
 def rationale_of(form: FormData) -> Rationale:

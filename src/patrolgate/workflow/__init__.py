@@ -18,7 +18,6 @@ from patrolgate.workflow.errors import (
 )
 from patrolgate.workflow.lifecycle import EndReason, State
 from patrolgate.workflow.service import Workflow
-from patrolgate.workflow.timeparse import parse_time
 
 __all__ = [
     "Actor",
@@ -37,6 +36,5 @@ __all__ = [
     "Workflow",
     "WorkflowContext",
     "WorkflowError",
-    "parse_time",
     "read_document",
 ]

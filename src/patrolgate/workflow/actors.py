@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -13,6 +14,30 @@ from patrolgate.store.workflow_tables import UserRow
 from patrolgate.workflow.errors import NotAuthorised, NotFound
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+#: Characters that render as nothing: they must not make one person two logins.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"),
+    None,
+)
+
+
+def canonical_login(text: str) -> str:
+    """A login as people are matched by it: Unicode NFKC, invisible characters removed,
+    surrounding and inner white space removed, case folded (``" TFC1\u200b"`` → ``tfc1``).
+
+    Every comparison of one person with another (separation of duties, consultee and
+    authoriser, sign-in) compares these, never the raw strings.
+    """
+    folded = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return "".join(folded.split()).casefold()
+
+
+def same_person(first: str | None, second: str | None) -> bool:
+    """Whether two logins name the same person (see :func:`canonical_login`)."""
+    if first is None or second is None:
+        return False
+    return canonical_login(first) == canonical_login(second)
 
 
 @dataclass(frozen=True)

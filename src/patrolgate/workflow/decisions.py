@@ -11,6 +11,7 @@ from patrolgate.errors import InvalidInput
 from patrolgate.policy import PolicyProfile
 from patrolgate.store.deployment_repository import authorised_overlapping
 from patrolgate.store.workflow_tables import DeploymentRow, ExtensionRow
+from patrolgate.timekeeping import hours
 from patrolgate.workflow.acting import Outcome, act, facts_of, require_state
 from patrolgate.workflow.actors import Actor, ActorRef
 from patrolgate.workflow.context import WorkflowContext
@@ -25,7 +26,6 @@ from patrolgate.workflow.rules import (
     check_ratification,
     check_stand_down,
 )
-from patrolgate.workflow.timeparse import hours
 
 
 def rarity_facts(session: Session, row: DeploymentRow, profile: PolicyProfile) -> RarityFacts:

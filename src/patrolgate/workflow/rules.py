@@ -12,9 +12,9 @@ from datetime import datetime
 
 from patrolgate.policy import Authority, PolicyProfile, Rank, Role, Step, Trigger
 from patrolgate.policy.ranks import article
+from patrolgate.timekeeping import hours, hours_text
 from patrolgate.workflow.actors import Actor
 from patrolgate.workflow.errors import NotAuthorised, PolicyViolation
-from patrolgate.workflow.timeparse import hours, hours_text
 
 COMMANDERS = (Role.BOROUGH_COMMANDER, Role.TACTICAL_COMMANDER, Role.STRATEGIC_COMMANDER)
 

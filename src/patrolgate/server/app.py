@@ -16,39 +16,28 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from patrolgate import web
+from patrolgate.accounts import wall_clock
 from patrolgate.api import (
     evaluation_routes,
-    oversight_routes,
     problems,
     routes_accounts,
     routes_picture,
     routes_records,
     routes_workflow,
 )
-from patrolgate.api.accounts import wall_clock
 from patrolgate.api.dependencies import services_of
-from patrolgate.api.picture import MapWindow
 from patrolgate.api.services import Services
+from patrolgate.picture import MapWindow
+from patrolgate.server.middleware import DurableAnswers, SecurityHeaders
 from patrolgate.settings import Settings
 from patrolgate.store import Database, create_database
-from patrolgate.store.log_flusher import deferred_flushes
 
 log = logging.getLogger("patrolgate.api")
 
 #: How often the service records the clock's transitions (activation, expiry, lapse).
 SWEEP_SECONDS = 30.0
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-}
 
 
 #: How often the service checkpoints SQLite's write-ahead log, off the request threads.
@@ -195,79 +184,17 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = services
-    problems.install(app, html=_html_errors())
+    problems.install(app, html=web.render_error)
     for module in (routes_accounts, routes_picture, routes_workflow, routes_records):
         app.include_router(module.router)
-    app.include_router(oversight_routes.router)  # public transparency pages, MOPAC's dashboard
     app.include_router(evaluation_routes.router)  # deployment and programme evaluation plots
     _health(app, warming)
-    _mount_web(app)
+    web.mount(app)  # the browser UI, public transparency pages and MOPAC's dashboard
 
     if db.log_flusher is not None:
         app.add_middleware(DurableAnswers)
     app.add_middleware(SecurityHeaders)
     return app
-
-
-class DurableAnswers:
-    """Sends no response before the changes it reports are on disk.
-
-    SQLite serving mode (:mod:`patrolgate.store.log_flusher`): a request's commits do not
-    wait for the disk on the request thread; they note the flush they owe, and this waits
-    for it before the response starts, on the event loop's own executor, so the request
-    threads serve other requests meanwhile and one flush answers many commits.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        with deferred_flushes() as deferred:
-
-            async def send_when_durable(message: Message) -> None:
-                if message["type"] == "http.response.start" and deferred.owed:
-                    await asyncio.to_thread(deferred.wait)
-                await send(message)
-
-            try:
-                await self.app(scope, receive, send_when_durable)
-            finally:
-                if deferred.owed:  # a commit with no response after it (an unhandled error)
-                    await asyncio.to_thread(deferred.wait)
-
-
-class SecurityHeaders:
-    """Adds :data:`SECURITY_HEADERS` (and ``no-store`` on the API and non-GETs) to every
-    HTTP response, unless the response set them itself.
-
-    A plain ASGI middleware: it only edits the response start message, where Starlette's
-    ``BaseHTTPMiddleware`` would run each request through an extra task and stream.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        no_store = scope["path"].startswith("/api/") or scope["method"] != "GET"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in self._headers if h[0] not in present)
-                if no_store and b"cache-control" not in present:
-                    headers.append((b"cache-control", b"no-store"))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def _health(app: FastAPI, warming: threading.Event) -> None:
@@ -290,15 +217,3 @@ def _health(app: FastAPI, warming: threading.Event) -> None:
                 {"status": "unavailable", "detail": type(error).__name__}, status_code=503
             )
         return JSONResponse({"status": "ready", "database": services.database.engine.dialect.name})
-
-
-def _html_errors() -> problems.HtmlErrors:
-    from patrolgate.web.pages import render_error
-
-    return render_error
-
-
-def _mount_web(app: FastAPI) -> None:
-    from patrolgate.web import mount
-
-    mount(app)

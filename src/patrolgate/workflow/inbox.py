@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from patrolgate.api.guide import guide
-from patrolgate.api.services import Services
-from patrolgate.workflow import Actor
+from patrolgate.workflow.actors import Actor
+from patrolgate.workflow.guide import guide
+from patrolgate.workflow.service import Workflow
 
 #: Actions that mean "this awaits you"; extend, complete and revoke are offered, never owed.
 AWAITING = {
@@ -19,15 +19,15 @@ AWAITING = {
 }
 
 
-def inbox_of(services: Services, actor: Actor) -> list[dict[str, Any]]:
-    """Deployments with an action awaiting ``actor``, oldest first."""
-    services.sweep()
-    now = services.clock()
+def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
+    """Deployments with an action awaiting ``actor``, oldest first (sweep first to have the
+    clock's transitions on the record)."""
+    now = workflow.now()
     items: list[dict[str, Any]] = []
-    for summary in reversed(services.workflow.list_deployments(actor)):
+    for summary in reversed(workflow.list_deployments(actor)):
         if summary["state"] == "debriefed":
             continue
-        found = guide(services.database, actor, summary["id"], now)
+        found = guide(workflow.database, actor, summary["id"], now)
         owed = [a for a in found["actions"] if a in AWAITING]
         if "assess-impact" in owed and _assessed(found):
             owed.remove("assess-impact")

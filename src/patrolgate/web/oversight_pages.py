@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from patrolgate.api.accounts import Identity
+from patrolgate.accounts import Identity
 from patrolgate.api.dependencies import IdentityDep, OptionalIdentityDep, ServicesDep
 from patrolgate.api.services import Services
 from patrolgate.oversight import (
@@ -34,7 +34,7 @@ from patrolgate.oversight import (
 from patrolgate.oversight.charts import trend_png
 from patrolgate.oversight.facts import load_deployed
 from patrolgate.policy import Role
-from patrolgate.web.pages import page
+from patrolgate.web.rendering import page
 from patrolgate.workflow import NotAuthorised
 
 router = APIRouter(include_in_schema=False)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from patrolgate.api.services import Services
 from patrolgate.store.workflow_tables import DeploymentRow
+from patrolgate.workflow import Workflow
 from patrolgate.workflow.lifecycle import LIVE, State, effective_state
 
 
-def live_geojson(services: Services) -> dict[str, Any]:
-    """A FeatureCollection of authorised and active deployments."""
-    services.sweep()
-    now = services.clock()
+def live_geojson(workflow: Workflow) -> dict[str, Any]:
+    """A FeatureCollection of authorised and active deployments, by the workflow's clock."""
+    now = workflow.now()
     features = []
-    with services.database.reads() as session:
+    with workflow.database.reads() as session:
         rows = session.query(DeploymentRow).filter(DeploymentRow.state.in_([s.value for s in LIVE]))
         for row in rows:
             state = effective_state(row, now)
@@ -31,7 +30,7 @@ def live_geojson(services: Services) -> dict[str, Any]:
                         "state": state.value,
                         "start": row.start.isoformat(),
                         "end": row.end.isoformat(),
-                        "end_local": services.workflow.local(row.end),
+                        "end_local": workflow.local(row.end),
                         "seconds_remaining": max(int((row.end - now).total_seconds()), 0),
                         "seconds_to_start": max(int((until - now).total_seconds()), 0)
                         if state is State.AUTHORISED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from patrolgate.api.accounts import Accounts
+from patrolgate.accounts import Accounts
 from patrolgate.errors import Refused
 from patrolgate.settings import Mode, Settings
 from patrolgate.store import Database

@@ -1,0 +1,93 @@
+"""``patrolgate intel``: graded, sanitised, area-level intelligence summaries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from patrolgate.cli.acting import ActingUser, Format, acting_user, workflow_of
+from patrolgate.cli.context import OutputFormat, console, print_json, settings_of
+from patrolgate.intelligence import Grading, IntelligenceSummary
+from patrolgate.timekeeping import parse_time
+
+intel_app = typer.Typer(help="Graded, sanitised, area-level intelligence.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``intel`` group."""
+    app.add_typer(intel_app, name="intel")
+
+
+@intel_app.command("add")
+def add_intel(
+    ctx: typer.Context,
+    area: Annotated[str, typer.Option("--area", help="Area code(s), comma-separated")],
+    source: Annotated[str, typer.Option("--source", help="Source evaluation 1, 2 or 3")],
+    grade: Annotated[str, typer.Option("--grade", help="Intelligence assessment A-E")],
+    handling: Annotated[str, typer.Option("--handling", help="Handling code P or C")],
+    valid_from: Annotated[str, typer.Option("--from", help="Valid from (ISO time)")],
+    valid_to: Annotated[str, typer.Option("--to", help="Valid to (ISO time)")],
+    text: Annotated[str, typer.Option("--text", help="Sanitised, area-level summary")],
+    actor: ActingUser = None,
+    output: Format = OutputFormat.TABLE,
+) -> None:
+    """Add a graded intelligence summary (analyst or proposer)."""
+    settings = settings_of(ctx)
+    summary = IntelligenceSummary(
+        area_codes=tuple(c.strip() for c in area.split(",") if c.strip()),
+        valid_from=parse_time(valid_from, settings.tz, "--from"),
+        valid_to=parse_time(valid_to, settings.tz, "--to"),
+        grading=Grading.of(source, grade, handling),
+        text=text,
+    )
+    with workflow_of(ctx) as workflow:
+        intel_id = workflow.add_intelligence(acting_user(ctx, actor), summary)
+    if output is OutputFormat.JSON:
+        print_json({"id": intel_id, "grading": summary.grading.code})
+    else:
+        console.print(f"intelligence {intel_id} ({summary.grading.code}) added", highlight=False)
+
+
+@intel_app.command("show")
+def show_intel(
+    ctx: typer.Context,
+    intel_id: Annotated[str, typer.Argument(metavar="ID")],
+    actor: ActingUser = None,
+    output: Format = OutputFormat.TABLE,
+) -> None:
+    """Show a summary with its text; reads of handling code C are recorded."""
+    with workflow_of(ctx) as workflow:
+        record = workflow.read_intelligence(acting_user(ctx, actor), intel_id)
+    if output is OutputFormat.JSON:
+        print_json(record)
+        return
+    console.print(
+        f"{record['id']} {record['grading']} {', '.join(record['area_codes'])} "
+        f"{record['valid_from']} → {record['valid_to']} by {record['author']}\n{record['text']}",
+        highlight=False,
+    )
+
+
+@intel_app.command("list")
+def list_intel(
+    ctx: typer.Context, actor: ActingUser = None, output: Format = OutputFormat.TABLE
+) -> None:
+    """List summaries (without their text)."""
+    with workflow_of(ctx) as workflow:
+        records = workflow.list_intelligence(acting_user(ctx, actor))
+    if output is OutputFormat.JSON:
+        print_json(records)
+        return
+    table = Table("id", "grading", "areas", "valid from", "valid to", "author")
+    for r in records:
+        table.add_row(
+            r["id"],
+            r["grading"],
+            ", ".join(r["area_codes"]),
+            str(r["valid_from"]),
+            str(r["valid_to"]),
+            r["author"],
+        )
+    console.print(table)

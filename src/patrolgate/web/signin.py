@@ -1,0 +1,81 @@
+"""Signing in and out of the browser UI."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from patrolgate.accounts import CsrfRefused, csrf_matches
+from patrolgate.api.dependencies import (
+    IdentityDep,
+    ServicesDep,
+    client_address,
+    cookie_secure,
+    services_of,
+)
+from patrolgate.api.services import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from patrolgate.web.forms import text
+from patrolgate.web.rendering import page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/map"
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    """The sign-in form (also to switch user), with a double-submit CSRF token."""
+    token = secrets.token_urlsafe(32)
+    response = page(request, "login.html", None, login_csrf=token, next=_safe_next(next))
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=cookie_secure(request, services_of(request)),
+        path="/login",
+    )
+    return response
+
+
+@router.post("/login")
+async def login(request: Request, services: ServicesDep) -> Response:
+    """Check the password (throttled), end any old session, start a new one."""
+    form = await request.form()
+    if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE), text(form, "csrf_token")):
+        raise CsrfRefused("the sign-in form expired or came from elsewhere; reload it")
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:
+        services.accounts.sign_out(old)  # a fresh session id at every sign-in: no fixation
+    signed = services.accounts.sign_in(
+        text(form, "login"), text(form, "password"), client_address(request)
+    )
+    response = RedirectResponse(_safe_next(text(form, "next")), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        signed.session_id,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request, services),
+        max_age=int(services.accounts.session_policy.lifetime.total_seconds()),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, services: ServicesDep, _found: IdentityDep) -> Response:
+    """End the session (the CSRF token is checked by the dependency)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        services.accounts.sign_out(cookie)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
