@@ -46,9 +46,9 @@ class TooManyAttempts(PatrolGateError):
 class Throttle:
     """How failures slow sign-in down.
 
-    ``per_login`` failures of an account (and ``per_client`` of a client) are free; each one
-    after that makes the next attempt wait ``first_delay``, doubled per further failure, at
-    most ``max_delay``. A key with no failure for ``forget_after`` starts afresh.
+    ``per_login`` failures of an account (and ``per_client`` of a client) may come at once;
+    after that many, the next attempt waits ``first_delay``, doubled with each further
+    failure, at most ``max_delay``. A key with no failure for ``forget_after`` starts afresh.
     """
 
     per_login: int = 5
@@ -60,9 +60,9 @@ class Throttle:
     def delay(self, failures: int, free: int) -> timedelta:
         """How long after its latest failure a key with ``failures`` may be tried again."""
         beyond = failures - free
-        if beyond <= 0:
+        if beyond < 0:
             return timedelta(0)
-        seconds = self.first_delay.total_seconds() * 2 ** min(beyond - 1, 30)
+        seconds = self.first_delay.total_seconds() * 2 ** min(beyond, 30)
         return min(timedelta(seconds=seconds), self.max_delay)
 
 
