@@ -261,3 +261,11 @@ def test_the_published_head_is_public_and_signed(world: World) -> None:
     head = world.client().get("/api/v1/audit/published-head").json()
     del head["published_head"]
     assert SignedHead(**head).signature_valid()
+
+
+def test_the_transparency_page_shows_the_signed_daily_head(world: World) -> None:
+    """The public page names the signed head and the instance's key, and links to the JSON."""
+    head = world.client().get("/api/v1/audit/published-head").json()
+    page = world.client().get("/transparency").text
+    assert 'data-testid="signed-head"' in page
+    assert head["public_key"] in page and "/api/v1/audit/published-head" in page

@@ -38,7 +38,8 @@ _REFUSAL = (
     "(a retention entry of the same transaction that lists them)"
 )
 
-_SQLITE_REDACT_ONLY = """CREATE TRIGGER audit_payloads_redact_only BEFORE UPDATE ON audit_payloads
+_SQLITE_REDACT_ONLY = (
+    """CREATE TRIGGER audit_payloads_redact_only BEFORE UPDATE ON audit_payloads
     WHEN OLD.redacted_by IS NOT NULL OR NEW.redacted_by IS NULL OR NEW.body IS NOT NULL
       OR NEW.reason IS NOT NULL OR NEW.seq != OLD.seq OR NEW.redacted_by <= OLD.seq
       OR NEW.redacted_by != (SELECT seq FROM audit_head WHERE id = 1)
@@ -50,7 +51,10 @@ _SQLITE_REDACT_ONLY = """CREATE TRIGGER audit_payloads_redact_only BEFORE UPDATE
       OR NOT EXISTS (
         SELECT 1 FROM audit_payloads AS claim, json_each(claim.body, '$.redacted_entries') AS listed
         WHERE claim.seq = NEW.redacted_by AND listed.value = OLD.seq)
-    BEGIN SELECT RAISE(ABORT, '""" + _REFUSAL + """'); END"""
+    BEGIN SELECT RAISE(ABORT, '"""
+    + _REFUSAL
+    + """'); END"""
+)
 
 _SQLITE_REDACT_ONLY_0002 = """CREATE TRIGGER audit_payloads_redact_only
     BEFORE UPDATE ON audit_payloads
