@@ -439,28 +439,23 @@ class Accounts:
             )
         return SignedIn(session_id, csrf, actor_of(user), self._browser_cookie(user.login, browser))
 
-    def _demo_login(self, session: Session, login: str) -> bool:
-        if self.mode is Mode.DEMO:
-            return False
-        row = session.get(PasswordRow, login)
-        return row is not None and row.demo
-
     def session_identity(self, session_id: str) -> Identity | None:
         """The user of a live session (sliding its idle timeout), or None."""
         now = self.clock()
         key = digest(session_id)
         with self.database.reads() as session:
             found = session.execute(
-                select(WebSessionRow, UserRow)
+                select(WebSessionRow, UserRow, PasswordRow.demo)
                 .join(UserRow, UserRow.login == WebSessionRow.login)
+                .outerjoin(PasswordRow, PasswordRow.login == UserRow.login)
                 .where(WebSessionRow.id_digest == key)
             ).first()
             if found is None:
                 return None
-            row, user = found
+            row, user, demo = found
             if now >= row.expires_at or now >= row.idle_until:
                 return None
-            if not user.active or self._demo_login(session, user.login):
+            if not user.active or (demo and self.mode is not Mode.DEMO):
                 return None
             csrf, idle_until = row.csrf_token, row.idle_until
         fresh = now + self.session_policy.idle

@@ -13,15 +13,6 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from patrolgate.audit.chain import canonical
 from patrolgate.errors import InvalidInput
 
@@ -54,6 +45,10 @@ class SignedHead:
 
     def signature_valid(self) -> bool:
         """Whether the signature verifies with the public key the head names."""
+        # Imported here: every command loads this module, few sign or check a head.
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
         try:
             key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(self.public_key))
             key.verify(bytes.fromhex(self.signature), self.signed_part())
@@ -66,6 +61,11 @@ class HeadSigner:
     """Signs chain heads with the Ed25519 key derived from the instance's secret."""
 
     def __init__(self, secret: str) -> None:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
         seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(
             secret.encode("utf-8")
         )
