@@ -19,7 +19,7 @@ from patrolgate.api.account_schemas import (
     UserRecord,
 )
 from patrolgate.api.dependencies import ActorDep, IdentityDep, ServicesDep, client_address
-from patrolgate.api.schemas import PROBLEM_RESPONSES
+from patrolgate.api.schemas import PROBLEM_RESPONSES, Problem
 from patrolgate.store.workflow_tables import UserRow
 from patrolgate.workflow.actors import actor_of
 
@@ -34,7 +34,16 @@ def me(actor: ActorDep) -> Me:
     return Me(**actor.as_dict())
 
 
-@router.put("/me/password", status_code=204, summary="Change my password")
+#: A password check is throttled like a sign-in.
+THROTTLED: dict[int | str, dict[str, object]] = {
+    429: {
+        "description": "Too many failed password checks: wait Retry-After seconds",
+        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    }
+}
+
+
+@router.put("/me/password", status_code=204, summary="Change my password", responses=THROTTLED)
 async def change_password(
     request: Request, body: PasswordChange, services: ServicesDep, found: IdentityDep
 ) -> None:
