@@ -15,10 +15,10 @@ import pytest
 import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-from world import PASSWORD, build_world  # noqa: E402
+from world import PASSWORD, build_world
 
-from patrolgate.settings import Settings  # noqa: E402
-from patrolgate.store import Database  # noqa: E402
+from patrolgate.settings import Settings
+from patrolgate.store import Database
 
 
 def _free_port() -> int:

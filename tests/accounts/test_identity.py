@@ -12,16 +12,16 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-from world import PASSWORD, World, build_world, sign_in  # noqa: E402
+from world import PASSWORD, World, build_world, sign_in
 
-from patrolgate.accounts import Accounts  # noqa: E402
-from patrolgate.accounts.demo import DEMO_PASSWORD, ensure_demo_accounts  # noqa: E402
-from patrolgate.cli import app  # noqa: E402
-from patrolgate.server import create_app  # noqa: E402
-from patrolgate.settings import Mode, Settings  # noqa: E402
-from patrolgate.store import Database, create_database  # noqa: E402
-from patrolgate.workflow import Workflow  # noqa: E402
-from patrolgate.workflow.errors import Conflict  # noqa: E402
+from patrolgate.accounts import Accounts
+from patrolgate.accounts.demo import DEMO_PASSWORD, ensure_demo_accounts
+from patrolgate.cli import app
+from patrolgate.server import create_app
+from patrolgate.settings import Mode, Settings
+from patrolgate.store import Database, create_database
+from patrolgate.workflow import Workflow
+from patrolgate.workflow.errors import Conflict
 
 runner = CliRunner()
 SECRET = "Zq3x9R1v8LmP2sT7wK4yB6nH0cJ5dF8gA1eU3iO9pQ2"
@@ -228,7 +228,7 @@ def test_deactivation_ends_sessions_and_tokens_at_once(world: World) -> None:
 
 
 def test_a_password_change_needs_the_current_one_and_ends_other_access(world: World) -> None:
-    """Wrong current password: refused. Right: other sessions end, tokens revoked, this one stays."""
+    """Wrong current one: refused. Right: other sessions end, tokens go, this session stays."""
     here, csrf = world.signed_in("analyst1")
     elsewhere, _ = world.signed_in("analyst1")
     token = here.post("/api/v1/tokens", json={"name": "s"}, headers={"X-CSRF-Token": csrf})

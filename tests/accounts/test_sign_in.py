@@ -18,12 +18,12 @@ import sqlalchemy
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-from world import PASSWORD, World, build_world, later, login_csrf, sign_in  # noqa: E402
+from world import PASSWORD, World, build_world, later, login_csrf, sign_in
 
-from patrolgate.api.services import SESSION_COOKIE  # noqa: E402
-from patrolgate.server import create_app  # noqa: E402
-from patrolgate.settings import Settings  # noqa: E402
-from patrolgate.store import Database, create_database  # noqa: E402
+from patrolgate.api.services import SESSION_COOKIE
+from patrolgate.server import create_app
+from patrolgate.settings import Settings
+from patrolgate.store import Database, create_database
 
 WRONG = "not the password"
 

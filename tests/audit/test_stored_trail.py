@@ -268,7 +268,7 @@ def test_postgresql_refuses_a_claim_recorded_in_an_earlier_transaction(
     from patrolgate.audit import REDACTION_ACTION, RedactionTarget, redaction_claim
     from patrolgate.store.audit_repository import append_entry, redact_payloads
 
-    workflow, _, proposed, _ = trail
+    _, _, proposed, _ = trail
     with database.transaction() as session:
         target = RedactionTarget(proposed, "0" * 64, None)
         claim = append_entry(
@@ -278,6 +278,8 @@ def test_postgresql_refuses_a_claim_recorded_in_an_earlier_transaction(
             action=REDACTION_ACTION,
             payload=redaction_claim("forged", [target]),
         )
-    with pytest.raises(sqlalchemy.exc.DBAPIError, match="recorded redaction"):
-        with database.transaction() as session:
-            redact_payloads(session, [target], claim)
+    with (
+        pytest.raises(sqlalchemy.exc.DBAPIError, match="recorded redaction"),
+        database.transaction() as session,
+    ):
+        redact_payloads(session, [target], claim)
