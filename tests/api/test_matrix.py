@@ -103,7 +103,11 @@ def _fixtures(world: World) -> dict[str, Callable[[], dict[str, Any]]]:
 
     def active() -> str:
         deployment = submitted(start_in=0.001)
-        wf.authorise("sfc.dac", deployment)
+        wf.authorise(
+            "sfc.dac",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
         clock.advance(minutes=1)
         return deployment
 
@@ -130,7 +134,11 @@ def _fixtures(world: World) -> dict[str, Callable[[], dict[str, Any]]]:
     def urgent() -> str:
         clock.advance(days=100)  # beyond the rarity period: a chief inspector may act urgently
         deployment = submitted(trigger="serious-assault", consult=False, assess=False)
-        wf.authorise("tfc.ci", deployment)
+        wf.authorise(
+            "tfc.ci",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
         wf.consult("bc.lambeth", deployment, outcome="support", notes="Supported afterwards.")
         wf.assess_impact("sfc.adams", deployment, scenario.impact_assessment())
         return deployment
@@ -179,7 +187,11 @@ def _end_plus(wf: Any, deployment: str) -> str:
 
 def submitted_and_authorised(wf: Any, submitted: Callable[..., str]) -> str:
     deployment = submitted()
-    wf.authorise("sfc.dac", deployment)
+    wf.authorise(
+        "sfc.dac",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     return deployment
 
 

@@ -18,10 +18,18 @@ from patrolgate.workflow import Workflow
 def _two_armed_patrols(workflow: Workflow, clock: Clock) -> tuple[str, str]:
     """Two 24 h armed patrols in the same ward three days apart; the second escalated."""
     first = ready_deployment(workflow, clock, area=WARD_L1, hours=24)
-    workflow.authorise("sfc.adams", first)
+    workflow.authorise(
+        "sfc.adams",
+        first,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.advance(days=3)
     second = ready_deployment(workflow, clock, area=WARD_L1, hours=24)
-    workflow.authorise("sfc.cdr", second)  # beyond the rarity limit: a commander authorises
+    workflow.authorise(
+        "sfc.cdr",
+        second,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )  # beyond the rarity limit: a commander authorises
     clock.advance(days=2)
     workflow.sweep()
     return first, second
