@@ -11,6 +11,7 @@ from sqlalchemy import select
 from patrolgate.audit import REDACTION_ACTION
 from patrolgate.policy import Role
 from patrolgate.store.audit_repository import append_entry, entry_seqs, redact_payloads
+from patrolgate.store.deployment_repository import redact_decision_texts
 from patrolgate.store.workflow_tables import (
     ConsultationRow,
     DeploymentRow,
@@ -151,3 +152,4 @@ def _redact_deployment(session: Any, row: DeploymentRow) -> None:
         select(ExtensionRow).where(ExtensionRow.deployment_id == row.id)
     ):
         extension.reason = REDACTED
+    redact_decision_texts(session, row.id, REDACTED)
