@@ -145,3 +145,15 @@ def describe_task(owed: TaskRow, now: datetime) -> dict[str, Any]:
         "note": owed.note,
         "flagged_to_oversight_at": owed.flagged_at,
     }
+
+
+def overdue_tasks(context: WorkflowContext) -> list[dict[str, Any]]:
+    """Every task past its deadline and not done, oldest deadline first (the oversight
+    dashboard lists them: an overdue debrief, an s60(3A) notice not recorded)."""
+    now = context.now()
+    with context.database.reads() as session:
+        return [
+            {"deployment_id": t.deployment_id, **describe_task(t, now)}
+            for t in open_tasks(session)
+            if t.due_at <= now
+        ]
