@@ -6,29 +6,14 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from tests.workflow.scenario import Clock, ready_deployment
+from tests.workflow.scenario import Clock, at_once, ready_deployment
 
 from patrolgate.workflow import Conflict, Workflow, WorkflowError
 
 
 def race(first: Callable[[], object], second: Callable[[], object]) -> list[object]:
     """Run two actions at the same moment in two threads; return what each returned or raised."""
-    barrier = threading.Barrier(2)
-    results: list[object] = [None, None]
-
-    def run(index: int, action: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            results[index] = action()
-        except Exception as error:
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate((first, second))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return at_once([first, second])
 
 
 def test_two_authorisations_one_wins(workflow: Workflow, clock: Clock) -> None:

@@ -179,7 +179,9 @@ def test_rarity_escalation_notifies_oversight(workflow: Workflow, clock: Clock) 
     )
     clock.advance(hours=10)
     second = ready_deployment(workflow, clock, hours=4)
-    with pytest.raises(PolicyViolation, match="this would be the 2nd armed patrol in Lambeth within 90 days"):
+    with pytest.raises(
+        PolicyViolation, match="this would be the 2nd armed patrol in Lambeth within 90 days"
+    ):
         workflow.authorise(
             "sfc.adams",
             second,

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.workflow.scenario import CRITERIA
 
 from patrolgate.policy import PolicyProfile, Rank, Role, Trigger, load_profile
 from patrolgate.workflow import InvalidTransition, NotAuthorised, PolicyViolation
@@ -37,12 +38,6 @@ START = NOW + timedelta(hours=1)
 BOROUGH = "E09000022"
 OTHER = "E09000028"
 PROFILES = ["armed-patrol", "s60-statutory", "s60-strict", "dispersal-s34"]
-CRITERIA = {
-    "armed-patrol": "operational-contingency",
-    "s60-statutory": "serious-violence-may-occur",
-    "s60-strict": "serious-violence-will-occur",
-    "dispersal-s34": "harassment-alarm-distress",
-}
 #: Statute and scheme numbers each profile must carry: (initial h, steps h, max h, authorise rank).
 STATUTE = {
     "armed-patrol": (24, [24], 48, Rank.CHIEF_SUPERINTENDENT),
@@ -523,7 +518,7 @@ def test_rarity_guard_rail(profile: PolicyProfile) -> None:
     decision = check_authorisation(profile, senior, facts(profile), NOW, hours_over)
     assert decision.escalated and f"of {profile.noun} in" in (decision.escalation_reason or "")
     ceiling = rarity(limit.ceiling_deployments)
-    with pytest.raises(PolicyViolation, match="beyond the ceiling.*pre-approval"):
+    with pytest.raises(PolicyViolation, match=r"beyond the ceiling.*pre-approval"):
         check_authorisation(
             profile, authoriser(profile, Rank.COMMISSIONER), facts(profile), NOW, ceiling
         )

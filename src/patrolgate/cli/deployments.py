@@ -5,8 +5,10 @@ from its options and gives it as the acting user."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -76,6 +78,11 @@ def _geojson(path: Path) -> dict[str, Any]:
     return document
 
 
+def period_of(start: str, end: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The proposed period from ``--start`` and ``--end``, read as the web form reads them."""
+    return parse_time(start, zone, "--start"), parse_time(end, zone, "--end")
+
+
 @deployment_app.command("propose")
 def propose(
     ctx: typer.Context,
@@ -105,12 +112,13 @@ def propose(
     settings = settings_of(ctx)
     if (area is None) == (geojson is None):
         raise InvalidInput("give --area CODE[,CODE...] or --geojson FILE (one of them)")
+    period = period_of(start, end, settings.tz)
     command = build(
         Propose,
         {
             "profile": profile,
-            "start": parse_time(start, settings.tz, "--start"),
-            "end": parse_time(end, settings.tz, "--end"),
+            "start": period[0],
+            "end": period[1],
             "trigger": trigger,
             "rationale": read_document(Rationale, rationale),
             "area_codes": area.split(",") if area is not None else None,
@@ -283,22 +291,6 @@ def record_notice(
     _done(output, deployment_id, f"notice to {informed} recorded", version)
 
 
-@deployment_app.command("pre-approve")
-def pre_approve(
-    ctx: typer.Context,
-    deployment_id: DeploymentId,
-    reason: Annotated[str, typer.Option("--reason", help="Why oversight allows it")],
-    actor: ActingUser = None,
-    expect: Expect = None,
-    not_names: NotNames = False,
-    output: Format = OutputFormat.TABLE,
-) -> None:
-    """Oversight: pre-approve one deployment beyond its profile's rarity ceiling."""
-    fields = {"reason": reason, "expected_version": expect, "names_confirmed": not_names}
-    version, _ = _run(ctx, actor, deployment_id, PreApprove, fields)
-    _done(output, deployment_id, "pre-approved beyond the ceiling", version)
-
-
 @deployment_app.command("extend")
 def extend(
     ctx: typer.Context,
@@ -323,36 +315,29 @@ def extend(
     _done(output, deployment_id, f"extended until {new_end.isoformat()}", version)
 
 
-@deployment_app.command("revoke")
-def revoke(
-    ctx: typer.Context,
-    deployment_id: DeploymentId,
-    reason: Annotated[str, typer.Option("--reason", help="Why")],
-    actor: ActingUser = None,
-    expect: Expect = None,
-    not_names: NotNames = False,
-    output: Format = OutputFormat.TABLE,
-) -> None:
-    """Revoke a live authorisation now."""
-    fields = {"reason": reason, "expected_version": expect, "names_confirmed": not_names}
-    version, _ = _run(ctx, actor, deployment_id, Revoke, fields)
-    _done(output, deployment_id, "revoked", version)
+def _with_a_reason(kind: type[Revoke | Complete | PreApprove], done: str) -> None:
+    """``deployment revoke|complete|pre-approve ID --reason TEXT``: one command each."""
+
+    def command(
+        ctx: typer.Context,
+        deployment_id: DeploymentId,
+        reason: Annotated[str, typer.Option("--reason", help="Why")],
+        actor: ActingUser = None,
+        expect: Expect = None,
+        not_names: NotNames = False,
+        output: Format = OutputFormat.TABLE,
+    ) -> None:
+        fields = {"reason": reason, "expected_version": expect, "names_confirmed": not_names}
+        version, _ = _run(ctx, actor, deployment_id, kind, fields)
+        _done(output, deployment_id, done, version)
+
+    command.__doc__ = f"{kind.__doc__} Who: {kind.who}."
+    deployment_app.command(kind.action)(command)
 
 
-@deployment_app.command("complete")
-def complete(
-    ctx: typer.Context,
-    deployment_id: DeploymentId,
-    reason: Annotated[str, typer.Option("--reason", help="Why it can stand down")],
-    actor: ActingUser = None,
-    expect: Expect = None,
-    not_names: NotNames = False,
-    output: Format = OutputFormat.TABLE,
-) -> None:
-    """Stand an active deployment down early (completed)."""
-    fields = {"reason": reason, "expected_version": expect, "names_confirmed": not_names}
-    version, _ = _run(ctx, actor, deployment_id, Complete, fields)
-    _done(output, deployment_id, "completed", version)
+_with_a_reason(Revoke, "revoked")
+_with_a_reason(Complete, "completed")
+_with_a_reason(PreApprove, "pre-approved beyond the ceiling")
 
 
 @deployment_app.command("debrief")

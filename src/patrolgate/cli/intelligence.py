@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -59,19 +59,6 @@ def add_intel(
         console.print(f"intelligence {intel_id} ({grading.code}) added", highlight=False)
 
 
-def _print_record(record: dict[str, Any]) -> None:
-    text = record.get("text")
-    if text is None:
-        text = (
-            "(handling code C: the text is shown only when revealed, on the record: intel reveal)"
-        )
-    console.print(
-        f"{record['id']} {record['grading']} {', '.join(record['area_codes'])} "
-        f"{record['valid_from']} → {record['valid_to']} by {record['author']}\n{text}",
-        highlight=False,
-    )
-
-
 @intel_app.command("show")
 def show_intel(
     ctx: typer.Context,
@@ -80,12 +67,7 @@ def show_intel(
     output: Format = OutputFormat.TABLE,
 ) -> None:
     """Show a summary; the text of handling code C is withheld (use intel reveal)."""
-    with workflow_of(ctx) as workflow:
-        record = workflow.read_intelligence(acting_user(ctx, actor), intel_id)
-    if output is OutputFormat.JSON:
-        print_json(record)
-        return
-    _print_record(record)
+    _show(ctx, intel_id, actor, output, reveal=False)
 
 
 @intel_app.command("reveal")
@@ -96,12 +78,32 @@ def reveal_intel(
     output: Format = OutputFormat.TABLE,
 ) -> None:
     """Show a summary with its text; revealing handling code C is recorded in the audit trail."""
+    _show(ctx, intel_id, actor, output, reveal=True)
+
+
+def _show(
+    ctx: typer.Context, intel_id: str, actor: str | None, output: OutputFormat, *, reveal: bool
+) -> None:
     with workflow_of(ctx) as workflow:
-        record = workflow.reveal_intelligence(acting_user(ctx, actor), intel_id)
+        who = acting_user(ctx, actor)
+        record = (
+            workflow.reveal_intelligence(who, intel_id)
+            if reveal
+            else workflow.read_intelligence(who, intel_id)
+        )
     if output is OutputFormat.JSON:
         print_json(record)
         return
-    _print_record(record)
+    text = record.get("text")
+    if text is None:
+        text = (
+            "(handling code C: the text is shown only when revealed, on the record: intel reveal)"
+        )
+    console.print(
+        f"{record['id']} {record['grading']} {', '.join(record['area_codes'])} "
+        f"{record['valid_from']} → {record['valid_to']} by {record['author']}\n{text}",
+        highlight=False,
+    )
 
 
 @intel_app.command("list")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import AwareDatetime
 from starlette.datastructures import FormData
 
 from patrolgate.errors import InvalidInput
@@ -102,7 +103,7 @@ def command_of(kind: type[DeploymentCommand], form: FormData, zone: ZoneInfo) ->
             data[name] = impact_assessment_of(form, zone)
         elif info.annotation is Debrief:
             data[name] = debrief_of(form)
-        elif info.annotation is datetime:
+        elif info.annotation in (datetime, AwareDatetime):
             data[name] = local_time(form, name, zone)
         elif name in ("expected_version", "consultation_id"):
             raw = text(form, name)

@@ -35,6 +35,7 @@ from patrolgate.store.workflow_tables import (
     ResponseRow,
 )
 from patrolgate.workflow.actors import Actor, ActorRef, load_actor, login_of
+from patrolgate.workflow.commands import DeploymentCommand
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import (
     Conflict,
@@ -284,6 +285,25 @@ def act(
             deployment_id=deployment_id,
         )
         raise
+
+
+def act_on(
+    context: WorkflowContext,
+    acting_as: ActorRef,
+    deployment_id: str,
+    command: DeploymentCommand,
+    action: Action,
+) -> int:
+    """:func:`act` for a command: its name is what was attempted, its expected version
+    guards the change."""
+    return act(
+        context,
+        acting_as,
+        deployment_id,
+        command.action,
+        action,
+        expected_version=command.expected_version,
+    )
 
 
 REFUSALS = (InvalidTransition, NotAuthorised, PolicyViolation)

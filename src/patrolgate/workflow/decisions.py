@@ -17,7 +17,7 @@ from patrolgate.store.workflow_tables import (
     OversightApprovalRow,
     UserRow,
 )
-from patrolgate.workflow.acting import Outcome, act, facts_of, require_state
+from patrolgate.workflow.acting import Outcome, act_on, facts_of, require_state
 from patrolgate.workflow.actors import Actor, ActorRef, actor_of, same_person
 from patrolgate.workflow.commands import (
     Authorise,
@@ -116,14 +116,7 @@ def authorise(
             extra_entries=extra,
         )
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "authorise",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def _ratify(
@@ -157,14 +150,7 @@ def ratify(
     ) -> Outcome:
         return _ratify(session, actor, row, profile, now)
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "ratify",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def _user(session: Session, login: str) -> Actor:
@@ -206,14 +192,7 @@ def record_notice(
             },
         )
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "record-notice",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def extend(
@@ -247,14 +226,7 @@ def extend(
             details={"step": step + 1, "previous_end": previous, "new_end": until},
         )
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "extend",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def stand_down(
@@ -280,9 +252,7 @@ def stand_down(
         row.end_note = why
         return Outcome(f"deployment.{end_reason.value}", reason=why)
 
-    return act(
-        context, acting_as, deployment_id, verb, action, expected_version=command.expected_version
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def debrief(
@@ -322,14 +292,7 @@ def debrief(
             extra_entries=extra,
         )
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "debrief",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def pre_approve(
@@ -354,11 +317,4 @@ def pre_approve(
             details={"profile": profile.name, "boroughs": row.borough_codes},
         )
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "pre-approve",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)

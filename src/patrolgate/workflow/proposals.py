@@ -29,7 +29,7 @@ from patrolgate.store.workflow_tables import (
 from patrolgate.workflow.acting import (
     REFUSALS,
     Outcome,
-    act,
+    act_on,
     facts_of,
     record_refusal,
     require_state,
@@ -208,14 +208,7 @@ def submit(
         row.state = State.SUBMITTED.value
         return Outcome("deployment.submitted")
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "submit",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def consult(
@@ -251,14 +244,7 @@ def consult(
             },
         )
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "consult",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def _strategic_owner(session: Session, login: str) -> UserRow | None:
@@ -308,14 +294,7 @@ def assess_impact(
             details={"impact_assessment": row.impact_assessment},
         )
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "assess-impact",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def respond(
@@ -365,11 +344,4 @@ def respond(
             },
         )
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "respond",
-        action,
-        expected_version=command.expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
