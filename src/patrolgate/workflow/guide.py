@@ -338,11 +338,21 @@ def owed(evaluation: Evaluation, actor: Actor, row: DeploymentRow) -> list[str]:
         due.remove("pre-approve")
     if "respond" in due and _answered(evaluation):
         due.remove("respond")
-    if "authorise" in due and evaluation.verdict("authorise").outcome == "refused":
-        reason = evaluation.verdict("authorise").reason or ""
-        if "ceiling" in reason or "rank or above" in reason:
-            due.remove("authorise")  # someone else's to decide
+    if "authorise" in due and not _theirs_to_decide(evaluation, actor, row):
+        due.remove("authorise")  # a higher rank's, or oversight's pre-approval first
     return due
+
+
+def _theirs_to_decide(evaluation: Evaluation, actor: Actor, row: DeploymentRow) -> bool:
+    """Whether a rarity position leaves the authorisation to ``actor`` (their rank covers
+    an escalation, and oversight has pre-approved anything beyond the ceiling)."""
+    position = evaluation.rarity
+    if position is None or evaluation.verdict("authorise").outcome == "allowed":
+        return True
+    if _beyond_ceiling(evaluation):
+        return False
+    escalated = profile_of(row).rarity.escalated_min_rank
+    return position.escalation is None or actor.rank >= escalated
 
 
 def _beyond_ceiling(evaluation: Evaluation) -> bool:

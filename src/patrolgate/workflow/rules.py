@@ -327,7 +327,7 @@ def check_assessor(profile: PolicyProfile, actor: Actor, facts: DeploymentFacts)
         raise NotAuthorised(
             profile.refusal(
                 "the impact assessment is recorded by the strategic commander or a community "
-                f"officer (you are a {actor.describe()})"
+                f"officer ({_who(actor)})"
             )
         )
     require_own_borough(profile, actor, facts, "the impact assessment")
@@ -747,22 +747,20 @@ def check_notice(
 
 def check_responder(profile: PolicyProfile, actor: Actor, facts: DeploymentFacts) -> None:
     """Who answers an objection or a high residual risk: whoever may decide the deployment
-    (authorise it, or ratify an urgent authorisation)."""
-    ratify = profile.urgent.ratify
-    if facts.authorised_by is not None and ratify is not None:
-        require_authority(profile, ratify, actor, "a response before ratification")
-        if same_person(actor.login, facts.authorised_by):
-            raise NotAuthorised(
-                profile.refusal("the urgent authoriser may not ratify their own decision")
-            )
-        require_own_borough(profile, actor, facts, "a response")
-        _separation(profile, actor, facts)
-    else:
-        check_authoriser(profile, actor, facts)
+    (authorise it, or ratify an urgent authorisation); once decided, its authoriser."""
     if not facts.objections and not facts.high_risk:
         raise InvalidTransition(
             profile.refusal("there is no objection or high residual risk to answer")
         )
+    if facts.awaiting_ratification:
+        check_ratifier(profile, actor, facts)
+    elif facts.authorised_by is not None:
+        if not same_person(actor.login, facts.authorised_by):
+            raise NotAuthorised(
+                profile.refusal("once decided, only the authoriser answers in writing")
+            )
+    else:
+        check_authoriser(profile, actor, facts)
 
 
 def check_ratifier(profile: PolicyProfile, actor: Actor, facts: DeploymentFacts) -> None:
