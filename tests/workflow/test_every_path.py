@@ -35,6 +35,7 @@ from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.store.workflow_tables import DeploymentEvaluationRow
 from patrolgate.timekeeping import parse_time
+from patrolgate.workflow.documents import ResidualRisk
 from patrolgate.workflow.rules import ordinal
 
 Interface = Cli | Api | Form
@@ -404,7 +405,7 @@ def test_an_objection_needs_the_authorisers_written_response(
 def test_a_high_residual_risk_needs_a_written_response(world: World, via: Interface) -> None:
     """The impact assessment leaves a high risk: answered first, in writing."""
     deployment = ready(world, "armed-patrol", assess=False)
-    high = impact_assessment().model_copy(update={"residual_risk": "high"})
+    high = impact_assessment().model_copy(update={"residual_risk": ResidualRisk.HIGH})
     assert via.act("sfc.adams", "assess-impact", deployment, {"assessment": high}).ok
     refused = authorise(via, "sfc.adams", deployment)
     assert refused.status == "refused" and "high residual risk" in refused.detail, refused

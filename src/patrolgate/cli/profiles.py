@@ -73,12 +73,11 @@ def list_profiles(
     if output is OutputFormat.JSON:
         print_json([p.as_dict() for p in installed])
         return
-    table = Table("name", "version", "title", "sha256", "installed", "by")
+    table = Table("name", "version", "sha256", "installed", "by")
     for p in installed:
         table.add_row(
             p.profile.name,
             str(p.version),
-            p.profile.title,
             p.sha256[:16] + "…",
             p.installed_at.isoformat(timespec="minutes"),
             p.installed_by or "set-up",
