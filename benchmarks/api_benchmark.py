@@ -133,7 +133,11 @@ def seed(database: Database) -> tuple[dict[str, str], str, list[str]]:
         deployment,
         read_document(ImpactAssessment, EXAMPLES / "impact-assessment.toml"),
     )
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     rationale = read_document(Rationale, EXAMPLES / "rationale.toml")
     submitted = [
         workflow.propose(

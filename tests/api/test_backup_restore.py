@@ -29,7 +29,11 @@ def test_back_up_wipe_restore_and_the_audit_chain_verifies(
 ) -> None:
     """The documented commands for SQLite and PostgreSQL round-trip the whole record."""
     deployment = world.ready_deployment()
-    world.workflow.authorise("sfc.adams", deployment)
+    world.workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     before = world.workflow.verify_audit()
     assert before.ok
     world.database.dispose()

@@ -10,7 +10,11 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def _ended(world: World) -> str:
     """An armed patrol that ran for a minute and was stood down."""
     deployment = scenario.ready_deployment(world.workflow, world.clock, start_in=0.001)
-    world.workflow.authorise("sfc.dac", deployment)
+    world.workflow.authorise(
+        "sfc.dac",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     world.clock.advance(minutes=1)
     world.workflow.complete("sfc.dac", deployment, reason="Job done early.")
     world.clock.advance(hours=1)

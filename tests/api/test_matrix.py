@@ -67,6 +67,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
         {"strategic-commander", "community-officer"}
     ),
     ("POST", "/api/v1/deployments/{deployment_id}/authorise"): frozenset({"strategic-commander"}),
+    ("POST", "/api/v1/deployments/{deployment_id}/respond"): frozenset({"strategic-commander"}),
+    ("POST", "/api/v1/deployments/{deployment_id}/pre-approve"): frozenset({"oversight"}),
+    # The officer told (tfc1, a superintendent) records it; the authoriser (insp1) may too.
+    ("POST", "/api/v1/deployments/{deployment_id}/record-notice"): frozenset(
+        {"tactical-commander"}
+    ),
     ("POST", "/api/v1/deployments/{deployment_id}/ratify"): frozenset({"strategic-commander"}),
     ("POST", "/api/v1/deployments/{deployment_id}/extend"): frozenset({"strategic-commander"}),
     ("POST", "/api/v1/deployments/{deployment_id}/revoke"): frozenset(
@@ -79,8 +85,13 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/inbox"): SIGNED_IN,
     ("GET", "/api/v1/intelligence"): SIGNED_IN,
     ("POST", "/api/v1/intelligence"): frozenset({"analyst", "proposer"}),
-    ("GET", "/api/v1/intelligence/{intel_id}"): SIGNED_IN
+    # Reading a code C summary shows no text and writes nothing; revealing it is recorded.
+    ("GET", "/api/v1/intelligence/{intel_id}"): SIGNED_IN,
+    ("POST", "/api/v1/intelligence/{intel_id}/reveal"): SIGNED_IN
     - {"community-officer", "oversight", "admin"},
+    ("GET", "/api/v1/profiles"): SIGNED_IN,
+    ("GET", "/api/v1/profiles/{name}"): SIGNED_IN,
+    ("POST", "/api/v1/profiles"): frozenset({"admin"}),
     ("GET", "/api/v1/audit/verify"): SIGNED_IN,
     ("GET", "/api/v1/audit/head"): SIGNED_IN,
     ("GET", "/api/v1/audit/published-head"): frozenset(ROLES),
@@ -105,12 +116,32 @@ def _fixtures(world: World) -> dict[str, Callable[[], dict[str, Any]]]:
     ia = scenario.impact_assessment().model_dump(mode="json")
     report = scenario.debrief().model_dump(mode="json")
 
-    def submitted(**kw: Any) -> str:
-        return scenario.ready_deployment(wf, clock, **kw)
+    def submitted(pre_approved: bool = True, **kw: Any) -> str:
+        # The matrix makes dozens of deployments in one ward: oversight lifts the rarity
+        # ceiling for each (a commander's rank covers the escalation), so only who counts.
+        deployment = scenario.ready_deployment(wf, clock, **kw)
+        if pre_approved:
+            wf.pre_approve("oversight1", deployment, reason="Matrix: the ceiling is not tested.")
+        return deployment
+
+    def objected() -> str:
+        deployment = submitted(consult=False)
+        wf.consult("bc.lambeth", deployment, outcome="object", notes="Objects to the period.")
+        return deployment
+
+    def notice_owed() -> str:
+        clock.advance(days=30)  # an inspector authorises only below the s60 rarity limit
+        deployment = submitted(profile="s60-statutory", assess=False)
+        wf.authorise("insp1", deployment, grounds="Weapons carried in the ward tonight: s60(1)(b).")
+        return deployment
 
     def active() -> str:
         deployment = submitted(start_in=0.001)
-        wf.authorise("sfc.dac", deployment)
+        wf.authorise(
+            "sfc.dac",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
         clock.advance(minutes=1)
         return deployment
 
@@ -137,7 +168,11 @@ def _fixtures(world: World) -> dict[str, Callable[[], dict[str, Any]]]:
     def urgent() -> str:
         clock.advance(days=100)  # beyond the rarity period: a chief inspector may act urgently
         deployment = submitted(trigger="serious-assault", consult=False, assess=False)
-        wf.authorise("tfc.ci", deployment)
+        wf.authorise(
+            "tfc.ci",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
         wf.consult("bc.lambeth", deployment, outcome="support", notes="Supported afterwards.")
         wf.assess_impact("sfc.adams", deployment, scenario.impact_assessment())
         return deployment
@@ -151,7 +186,23 @@ def _fixtures(world: World) -> dict[str, Callable[[], dict[str, Any]]]:
             "body": {"outcome": "support", "notes": "Fine."},
         },
         "impact-assessment": lambda: {"id": submitted(assess=False), "body": {"assessment": ia}},
-        "authorise": lambda: {"id": submitted(), "body": {}},
+        "authorise": lambda: {
+            "id": submitted(),
+            "body": {"grounds": "Reliable intelligence of imminent serious violence here."},
+        },
+        "respond": lambda: {
+            "id": (d := objected()),
+            "body": {
+                "concerning": "objection",
+                "consultation_id": wf.show_deployment("admin", d)["consultations"][0]["id"],
+                "text": "Answered: the period is the shortest the threat allows.",
+            },
+        },
+        "pre-approve": lambda: {
+            "id": submitted(pre_approved=False),
+            "body": {"reason": "Exceptional series of shootings; reviewed by the board."},
+        },
+        "record-notice": lambda: {"id": notice_owed(), "body": {"informed": "tfc1"}},
         "ratify": lambda: {"id": urgent(), "body": {}},
         "extend": lambda: {
             "id": (d := active()),
@@ -186,7 +237,11 @@ def _end_plus(wf: Any, deployment: str) -> str:
 
 def submitted_and_authorised(wf: Any, submitted: Callable[..., str]) -> str:
     deployment = submitted()
-    wf.authorise("sfc.dac", deployment)
+    wf.authorise(
+        "sfc.dac",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     return deployment
 
 
@@ -222,7 +277,11 @@ def test_authorisation_matrix(world: World, settings: Settings, database: Databa
                     params=_params(path),
                 )
                 if "{intel_id}" not in path
-                else client.get(url.replace("INTEL", intel_c))
+                else client.request(
+                    method,
+                    url.replace("INTEL", intel_c),
+                    headers={"X-CSRF-Token": csrf} if csrf else {},
+                )
             )
             status = response.status_code
             if role in allowed and not 200 <= status < 300:
@@ -265,6 +324,12 @@ def _request(
         world.workflow.add_user("admin", login, role="analyst", rank="staff")
         body = {"password": "a long enough password"} if path.endswith("/password") else None
         return path.replace("{login}", login), body
+    if "{name}" in path:
+        return path.replace("{name}", "armed-patrol"), None
+    if path == "/api/v1/profiles" and method == "POST":
+        from patrolgate.policy import shipped_profile_text
+
+        return path, {"text": shipped_profile_text("armed-patrol")}
     if "{token_id}" in path:
         token_id = _own_token(world, client, csrf)
         return path.replace("{token_id}", token_id or "tok_missing"), None

@@ -26,7 +26,8 @@ def test_state_changes_without_the_right_csrf_token_are_refused(world: World) ->
         assert response.json()["title"] == "CSRF check failed"
     assert form.status_code == 403
     assert client.get(f"/api/v1/deployments/{deployment}").json()["state"] == "submitted"
-    right = client.post(url, json={}, headers={"X-CSRF-Token": token})
+    grounds = {"grounds": "Reliable intelligence of imminent serious violence here."}
+    right = client.post(url, json=grounds, headers={"X-CSRF-Token": token})
     assert right.status_code == 200
 
 

@@ -69,14 +69,19 @@ def sign_in(client: TestClient, login: str, password: str = PASSWORD) -> Any:
 
 
 def build_world(
-    settings: Settings, database: Database, *, security_clock: Callable[[], datetime] | None = None
+    settings: Settings,
+    database: Database,
+    *,
+    security_clock: Callable[[], datetime] | None = None,
+    passwords: bool = True,
 ) -> World:
-    """Seed the areas and cast, give everyone ``PASSWORD``, build the app."""
+    """Seed the areas and cast, give everyone ``PASSWORD`` (unless ``passwords`` is false:
+    then set one before signing in), build the app."""
     clock = scenario.Clock()
     workflow = scenario.make_workflow(database, clock)
     security_now = [datetime.now(UTC)]
     accounts = Accounts(database)
-    for login in ["admin", *CAST]:
+    for login in ["admin", *CAST] if passwords else []:
         accounts.set_password(None, login, PASSWORD)
     app = create_app(
         settings,

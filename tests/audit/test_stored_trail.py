@@ -64,7 +64,9 @@ def trail(workflow: Workflow, clock: Clock) -> tuple[Workflow, str, int, int]:
     Returns the workflow, the deployment, the seq of its proposal and the retention entry.
     """
     deployment = ready_deployment(workflow, clock)
-    workflow.authorise("sfc.adams", deployment)  # its narrative is kept six years
+    workflow.authorise(  # its narrative is kept six years
+        "sfc.adams", deployment, grounds="Reliable intelligence of imminent harm."
+    )
     proposed = next(
         e["seq"]
         for e in workflow.export_audit()
@@ -173,7 +175,7 @@ def test_retention_redacts_free_text_from_every_stored_byte(
 
     workflow.consult("bc.lambeth", deployment, outcome="support", notes=NOTES)
     workflow.assess_impact("sfc.adams", deployment, impact_assessment())
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise("sfc.adams", deployment, grounds="Reliable intelligence of imminent harm.")
     clock.advance(hours=1)
     shown = workflow.show_deployment("sfc.adams", deployment)
     from datetime import datetime

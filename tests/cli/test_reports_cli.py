@@ -31,7 +31,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     clock = Clock()
     workflow = make_workflow(database, clock)
     deployment = ready_deployment(workflow, clock, area=WARD_L1, hours=24)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     database.dispose()
     return tmp_path / "home"
 

@@ -16,6 +16,7 @@ from patrolgate.store import create_database
 
 runner = CliRunner()
 WARD = "E05000416"
+GROUNDS = "Reliable intelligence of imminent serious violence in this ward."
 
 
 def run(*args: str, code: int = 0) -> dict[str, object]:
@@ -122,8 +123,18 @@ def test_lifecycle_from_the_command_line(home: Settings) -> None:
         "json",
     )["id"]
     assert str(deployment).startswith("dep-")
-    run("deployment", "authorise", str(deployment), "--as", "sfc.adams", code=3)
-    run("deployment", "authorise", "dep-nope", "--as", "sfc.adams", code=4)
+    run("deployment", "authorise", str(deployment), "--as", "sfc.adams", code=2)  # no grounds
+    run(
+        "deployment",
+        "authorise",
+        str(deployment),
+        "--as",
+        "sfc.adams",
+        "--grounds",
+        GROUNDS,
+        code=3,
+    )
+    run("deployment", "authorise", "dep-nope", "--as", "sfc.adams", "--grounds", GROUNDS, code=4)
     run(
         "deployment",
         "consult",
@@ -153,11 +164,23 @@ def test_lifecycle_from_the_command_line(home: Settings) -> None:
         str(deployment),
         "--as",
         "sfc.adams",
+        "--grounds",
+        GROUNDS,
         "--expect-version",
         str(version),
         code=5,
     )
-    out = run("deployment", "authorise", str(deployment), "--as", "sfc.adams", "--format", "json")
+    out = run(
+        "deployment",
+        "authorise",
+        str(deployment),
+        "--as",
+        "sfc.adams",
+        "--grounds",
+        GROUNDS,
+        "--format",
+        "json",
+    )
     assert out["id"] == deployment
     run(
         "deployment",
@@ -182,7 +205,8 @@ def test_lifecycle_from_the_command_line(home: Settings) -> None:
         "--reason",
         "Threat continues",
     )
-    run("intel", "show", str(intel), "--as", "sfc.adams")
+    run("intel", "show", str(intel), "--as", "sfc.adams")  # shows no text, writes nothing
+    run("intel", "reveal", str(intel), "--as", "sfc.adams")
     result = runner.invoke(app, ["sweep"], env={"PATROLGATE_NOW": "2026-06-08T12:00:00+01:00"})
     assert result.exit_code == 0 and "expired" in result.stdout
     run(

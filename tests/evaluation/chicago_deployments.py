@@ -119,6 +119,10 @@ def ended_deployment(
         deployment,
         read_document(ImpactAssessment, EXAMPLES / "impact-assessment.toml"),
     )
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.now = start + timedelta(hours=hours, minutes=1)
     return deployment

@@ -68,7 +68,11 @@ def test_exposure_by_hand(
                 )
             )
     deployment = ready_deployment(workflow, clock, area=WARD_L1, hours=24)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.advance(days=3)
     start = datetime(2026, 6, 1, tzinfo=workflow.timezone)
     end = datetime(2026, 7, 1, tzinfo=workflow.timezone)
@@ -106,7 +110,11 @@ def test_confidence_before_and_after_by_hand(
     import_pas(database, pas_file)
     clock.set(datetime(2018, 6, 1, 11, 0, tzinfo=UTC))
     deployment = ready_deployment(workflow, clock, area=WARD_L1, hours=24)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.advance(days=5)
     start = datetime(2018, 6, 1, tzinfo=workflow.timezone)
     end = datetime(2018, 6, 3, tzinfo=workflow.timezone)

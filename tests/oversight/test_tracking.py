@@ -30,7 +30,11 @@ def test_dosage_and_compliance_by_hand(
     """TX-1 in the area for the first hour, TX-2 from 0:30 to 1:30: 90 minutes of dosage,
     120 unit-minutes; TX-1 early and TX-2 outside are flagged; TX-3 is not a deployed unit."""
     deployment = ready_deployment(workflow, clock, area=WARD_L1, start_in=1, hours=2)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     start = clock.now + timedelta(hours=1)
     minutes = lambda m: start + timedelta(minutes=m)  # noqa: E731 - a local shorthand
     rows = [("TX-1", minutes(m), INSIDE, "") for m in range(0, 60, 5)]
@@ -63,7 +67,11 @@ def test_a_tagged_unit_counts_even_when_never_inside(
 ) -> None:
     """A unit tasked to the deployment but patrolling elsewhere gives no dosage and is flagged."""
     deployment = ready_deployment(workflow, clock, area=WARD_L1, start_in=1, hours=2)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     start = clock.now + timedelta(hours=1)
     rows = [("ARV-9", start + timedelta(minutes=m), OUTSIDE, deployment) for m in (10, 20)]
     import_pings(database, _csv(tmp_path / "p.csv", rows), workflow.timezone)

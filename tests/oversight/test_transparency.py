@@ -16,9 +16,15 @@ from patrolgate.workflow import Workflow
 def _june(workflow: Workflow, clock: Clock) -> tuple[str, str]:
     """An armed patrol run to its end and debriefed; an s60 revoked after two hours."""
     armed = ready_deployment(workflow, clock, area=WARD_L1, hours=24)
-    workflow.authorise("sfc.adams", armed)
+    workflow.authorise(
+        "sfc.adams",
+        armed,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     s60 = ready_deployment(workflow, clock, profile="s60-statutory", area=WARD_L2, hours=12)
-    workflow.authorise("tfc1", s60)
+    workflow.authorise(
+        "tfc1", s60, grounds="Reliable intelligence of imminent serious violence in this ward."
+    )
     clock.advance(hours=3)  # the s60 started an hour after authorisation: 2 h in force
     workflow.revoke("tfc1", s60, reason="Threat assessed as reduced.")
     clock.advance(days=2)

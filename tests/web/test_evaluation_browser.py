@@ -30,7 +30,11 @@ def test_deployment_page_shows_the_evaluation_of_an_ended_deployment(
     """Stood down: the Evaluation section shows the series plot (decoded) and the verdict."""
     workflow, clock = live_service.workflow, live_service.clock
     deployment = scenario.ready_deployment(workflow, clock, area=WARD, start_in=0.01, hours=6)
-    workflow.authorise("sfc.dac", deployment)
+    workflow.authorise(
+        "sfc.dac",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.advance(minutes=30)
     workflow.sweep()
     workflow.complete("sfc.dac", deployment, reason="Calm restored.")

@@ -28,6 +28,9 @@ def context(browser: Any) -> Iterator[Any]:
         ctx.close()
 
 
+GROUNDS = "Graded intelligence (1A) of an imminent retaliatory attack in this ward tonight."
+
+
 def sign_in(context: Any, service: LiveService, login: str) -> Any:
     """A new page signed in as ``login`` through the sign-in form."""
     context.clear_cookies()
@@ -164,6 +167,12 @@ def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveSer
     # Refusal 1: the strategic commander tries before the impact assessment.
     page = sign_in(context, service, "sfc.adams")
     page.goto(f"{service.url}/deployments/{deployment}")
+    # The page says so before the click, then the service refuses and records it.
+    assert (
+        "no community impact assessment"
+        in page.get_by_test_id("will-refuse-authorise").inner_text()
+    )
+    page.get_by_label("Your grounds").fill(GROUNDS)
     page.get_by_role("button", name="Authorise").click()
     problem = page.get_by_test_id("problem").inner_text()
     assert "no community impact assessment has been recorded" in problem
@@ -190,7 +199,7 @@ def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveSer
     csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
     forged = page.request.post(
         f"{service.url}/api/v1/deployments/{deployment}/authorise",
-        data={"conditions": None},
+        data={"grounds": GROUNDS},
         headers={"X-CSRF-Token": csrf or ""},
     )
     assert forged.status == 403
@@ -202,6 +211,7 @@ def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveSer
     # The strategic commander authorises; when the start comes, it is active.
     page = sign_in(context, service, "sfc.adams")
     page.goto(f"{service.url}/deployments/{deployment}")
+    page.get_by_label("Your grounds").fill(GROUNDS)
     page.get_by_label("Conditions").fill("Review at each shift change.")
     page.get_by_role("button", name="Authorise").click()
     # expect() waits for the page the form posts to, rather than reading the old one.

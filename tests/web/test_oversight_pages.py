@@ -35,7 +35,11 @@ def s60(live_service: LiveService) -> str:
     deployment = scenario.ready_deployment(
         workflow, clock, profile="s60-statutory", area=WARD, hours=6
     )
-    workflow.authorise("tfc1", deployment)
+    workflow.authorise(
+        "tfc1",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.advance(hours=2)
     workflow.sweep()
     return deployment

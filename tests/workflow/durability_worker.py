@@ -24,11 +24,15 @@ def main(url: str) -> None:
     while True:
         deployment = ready_deployment(workflow, clock, start_in=0, hours=3)
         print(f"done deployment.impact-assessed {deployment}", flush=True)
-        workflow.authorise("sfc.dac", deployment)
+        workflow.authorise(
+            "sfc.dac",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
         print(f"done deployment.authorised {deployment}", flush=True)
         workflow.revoke("sfc.dac", deployment, reason="Drill over")
         print(f"done deployment.revoked {deployment}", flush=True)
-        clock.advance(days=1)
+        clock.advance(days=200)  # beyond the rarity period before and after
         clock.now += timedelta(seconds=1)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ from patrolgate.workflow import (
     Workflow,
     read_document,
 )
+from patrolgate.workflow.documents import Investigation
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 LAMBETH = "E09000022"
@@ -42,6 +45,36 @@ CAST: dict[str, tuple[str, str, str | None]] = {
     "community1": ("community-officer", "constable", None),
     "oversight1": ("oversight", "staff", None),
 }
+
+
+#: The criterion each shipped profile's proposals rest on.
+CRITERIA = {
+    "armed-patrol": "operational-contingency",
+    "s60-statutory": "serious-violence-may-occur",
+    "s60-strict": "serious-violence-will-occur",
+    "dispersal-s34": "harassment-alarm-distress",
+}
+
+
+def at_once(actions: list[Callable[[], object]]) -> list[object]:
+    """Run every action at the same moment, one thread each; what each returned or raised."""
+    barrier = threading.Barrier(len(actions))
+    results: list[object] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], object]) -> None:
+        barrier.wait()
+        try:
+            results[index] = action()
+        except Exception as error:
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung: a deadlock?"
+    return results
 
 
 @dataclass
@@ -155,16 +188,12 @@ def ready_deployment(
     assess: bool = True,
     grade: str = "1A",
     proposer: str = "proposer1",
+    investigators: tuple[str, ...] = (),
 ) -> str:
     """A submitted deployment with (by default) every step done, ready to authorise."""
     intel = add_intel(workflow, clock, area=area, grade=grade)
     start = clock.now + timedelta(hours=start_in)
-    criterion = {
-        "armed-patrol": "operational-contingency",
-        "s60-statutory": "serious-violence-may-occur",
-        "s60-strict": "serious-violence-will-occur",
-        "dispersal-s34": "harassment-alarm-distress",
-    }[profile]
+    criterion = CRITERIA[profile]
     deployment = workflow.propose(
         proposer,
         profile=profile,
@@ -172,7 +201,9 @@ def ready_deployment(
         end=start + timedelta(hours=hours),
         trigger=trigger,
         rationale=rationale(
-            criterion=criterion, rights_consideration="Protest and assembly respected."
+            criterion=criterion,
+            rights_consideration="Protest and assembly respected.",
+            investigation=Investigation(officers=investigators),
         ),
         area_codes=[area],
         intelligence_ids=[intel],

@@ -30,7 +30,11 @@ def execute(database: Database, sql: str, **params: Any) -> None:
 def trail(workflow: Workflow, clock: Clock) -> Workflow:
     """A workflow with a few dozen audit entries."""
     deployment = ready_deployment(workflow, clock)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     assert workflow.verify_audit().ok
     return workflow
 
@@ -175,18 +179,22 @@ def _aware(value: Any) -> Any:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def test_conditional_intelligence_reads_are_audited(trail: Workflow, clock: Clock) -> None:
-    """Reading a handling-code-C summary writes an entry; reading a P summary does not."""
+def test_conditional_intelligence_reveals_are_audited(trail: Workflow, clock: Clock) -> None:
+    """Reading never writes (a code C summary is shown without its text); revealing a code C
+    summary writes an entry, revealing a P summary does not; a role not allowed is refused."""
     secret = add_intel(trail, clock, handling="C")
     public = add_intel(trail, clock, handling="P")
     before = trail.chain_head()["seq"]
-    trail.read_intelligence("sfc.adams", public)
-    assert trail.chain_head()["seq"] == before
-    trail.read_intelligence("sfc.adams", secret)
+    assert "text" in trail.read_intelligence("oversight1", public)
+    shown = trail.read_intelligence("oversight1", secret)
+    assert shown["restricted"] is True and "text" not in shown
+    trail.reveal_intelligence("sfc.adams", public)
+    assert trail.chain_head()["seq"] == before  # reads and a P reveal write nothing
+    assert "Retaliation" in trail.reveal_intelligence("sfc.adams", secret)["text"]
     entries = list(trail.export_audit())
     assert entries[-1]["action"] == "intelligence.read" and entries[-1]["actor"] == "sfc.adams"
     from patrolgate.workflow import NotAuthorised
 
     with pytest.raises(NotAuthorised):
-        trail.read_intelligence("oversight1", secret)
+        trail.reveal_intelligence("oversight1", secret)
     assert list(trail.export_audit())[-1]["action"] == "refused"

@@ -6,29 +6,14 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from tests.workflow.scenario import Clock, ready_deployment
+from tests.workflow.scenario import Clock, at_once, ready_deployment
 
 from patrolgate.workflow import Conflict, Workflow, WorkflowError
 
 
 def race(first: Callable[[], object], second: Callable[[], object]) -> list[object]:
     """Run two actions at the same moment in two threads; return what each returned or raised."""
-    barrier = threading.Barrier(2)
-    results: list[object] = [None, None]
-
-    def run(index: int, action: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            results[index] = action()
-        except Exception as error:
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate((first, second))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    return at_once([first, second])
 
 
 def test_two_authorisations_one_wins(workflow: Workflow, clock: Clock) -> None:
@@ -37,8 +22,18 @@ def test_two_authorisations_one_wins(workflow: Workflow, clock: Clock) -> None:
         deployment = ready_deployment(workflow, clock, hours=2)
         seen = workflow.show_deployment("oversight1", deployment)["version"]
         results = race(
-            lambda d=deployment, v=seen: workflow.authorise("sfc.adams", d, expected_version=v),
-            lambda d=deployment, v=seen: workflow.authorise("sfc.cdr", d, expected_version=v),
+            lambda d=deployment, v=seen: workflow.authorise(
+                "sfc.adams",
+                d,
+                expected_version=v,
+                grounds="Reliable intelligence of imminent serious violence in this ward.",
+            ),
+            lambda d=deployment, v=seen: workflow.authorise(
+                "sfc.cdr",
+                d,
+                expected_version=v,
+                grounds="Reliable intelligence of imminent serious violence in this ward.",
+            ),
         )
         wins = [r for r in results if isinstance(r, int)]
         conflicts = [r for r in results if isinstance(r, Conflict)]
@@ -53,7 +48,11 @@ def test_two_authorisations_one_wins(workflow: Workflow, clock: Clock) -> None:
 def test_extension_racing_revocation(workflow: Workflow, clock: Clock) -> None:
     """Extension and revocation at once: exactly one is applied, the other conflicts."""
     deployment = ready_deployment(workflow, clock, start_in=0)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     seen = workflow.show_deployment("oversight1", deployment)["version"]
     results = race(
         lambda: workflow.extend(
@@ -82,8 +81,16 @@ def test_unversioned_race_never_applies_both(workflow: Workflow, clock: Clock) -
     """Without a version from the caller, the loser still never writes a second authorisation."""
     deployment = ready_deployment(workflow, clock, hours=2)
     results = race(
-        lambda: workflow.authorise("sfc.adams", deployment),
-        lambda: workflow.authorise("sfc.cdr", deployment),
+        lambda: workflow.authorise(
+            "sfc.adams",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        ),
+        lambda: workflow.authorise(
+            "sfc.cdr",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        ),
     )
     assert sum(isinstance(r, int) for r in results) == 1, results
     assert all(isinstance(r, int | WorkflowError) for r in results), results
@@ -93,7 +100,7 @@ def test_unversioned_race_never_applies_both(workflow: Workflow, clock: Clock) -
 
 
 def test_concurrent_audit_appends_keep_one_chain(workflow: Workflow, clock: Clock) -> None:
-    """Many threads appending at once (intelligence reads of code C) leave one valid chain."""
+    """Many threads appending at once (reveals of code C) leave one valid chain."""
     from tests.workflow.scenario import add_intel
 
     intel = add_intel(workflow, clock, handling="C")
@@ -102,7 +109,7 @@ def test_concurrent_audit_appends_keep_one_chain(workflow: Workflow, clock: Cloc
     def reader() -> None:
         try:
             for _ in range(5):
-                workflow.read_intelligence("sfc.adams", intel)
+                workflow.reveal_intelligence("sfc.adams", intel)
         except BaseException as error:
             errors.append(error)
 

@@ -50,7 +50,7 @@ def test_seed_states_and_idempotence(
         d["id"]: (d["state"], d["end_reason"]) for d in workflow.list_deployments("oversight1")
     }
     assert states == {
-        expired: ("ended", "expired"),
+        expired: ("debriefed", "expired"),
         active: ("active", None),
         refused: ("submitted", None),
     }

@@ -35,11 +35,19 @@ def test_a_repeated_read_asks_only_for_the_stamp(workflow: Workflow, clock: Cloc
     seen = _statements(workflow.database)
     again = workflow.deployment_dossier("analyst1", deployment)
     reads = [s for s in seen if s.startswith("SELECT")]
-    # The actor (a login here) and the stamp; no deployment, consultation or audit rows.
-    assert len(reads) == 2, reads
+    # The actor (a login here), the stamp and, while it awaits its decision, the rarity
+    # count (other deployments change it without changing this one's stamp); no
+    # deployment, consultation or audit rows.
+    assert len(reads) == 3, reads
     assert any("max(audit_entries.seq)" in s for s in reads)
+    assert sum("deployments.profile_name" in s for s in reads) == 1
     assert again.view == first.view
     assert len(workflow.loaded) == 1
+    workflow.authorise("sfc.adams", deployment, grounds="Reliable intelligence of imminent harm.")
+    workflow.deployment_dossier("analyst1", deployment)
+    seen.clear()
+    workflow.deployment_dossier("analyst1", deployment)
+    assert len([s for s in seen if s.startswith("SELECT")]) == 2, seen  # decided: no count
 
 
 def test_a_change_by_another_process_shows_at_once(
@@ -65,7 +73,11 @@ def test_a_refusal_elsewhere_reaches_the_timeline(
     before = workflow.deployment_dossier("analyst1", deployment)
     other = Workflow(database=database, clock=clock)
     with pytest.raises(PolicyViolation, match="impact assessment"):
-        other.authorise("sfc.adams", deployment)
+        other.authorise(
+            "sfc.adams",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
     after = workflow.deployment_dossier("analyst1", deployment)
     assert after.view["version"] == before.view["version"]
     assert after.view["timeline"][-1]["action"] == "refused"
@@ -74,7 +86,11 @@ def test_a_refusal_elsewhere_reaches_the_timeline(
 
 def test_the_clock_is_applied_to_a_kept_read(workflow: Workflow, clock: Clock) -> None:
     deployment = ready_deployment(workflow, clock, start_in=1, hours=4)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     assert workflow.deployment_dossier("analyst1", deployment).view["state"] == "authorised"
     clock.advance(hours=2)  # started, and nobody has swept: the kept rows say authorised
     view = workflow.deployment_dossier("analyst1", deployment).view

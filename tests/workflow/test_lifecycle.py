@@ -19,7 +19,12 @@ def test_full_lifecycle(workflow: Workflow, clock: Clock) -> None:
     """Propose → consult → assess → authorise → active → extend → expire → debrief."""
     deployment = ready_deployment(workflow, clock)
     assert workflow.show_deployment("oversight1", deployment)["state"] == "submitted"
-    workflow.authorise("sfc.adams", deployment, conditions="Review each shift")
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        conditions="Review each shift",
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     assert workflow.show_deployment("oversight1", deployment)["state"] == "authorised"
     clock.advance(hours=1)
     assert workflow.show_deployment("oversight1", deployment)["state"] == "active"
@@ -48,7 +53,11 @@ def test_refusal_is_recorded_and_changes_nothing(workflow: Workflow, clock: Cloc
     """A refused authorisation names the rule, leaves the state, and goes on the record."""
     deployment = ready_deployment(workflow, clock, assess=False)
     with pytest.raises(PolicyViolation, match="armed-patrol: no community impact assessment"):
-        workflow.authorise("sfc.adams", deployment)
+        workflow.authorise(
+            "sfc.adams",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
     view = workflow.show_deployment("oversight1", deployment)
     assert view["state"] == "submitted"
     assert "no community impact assessment" in view["last_refusal"]
@@ -62,17 +71,29 @@ def test_transitions_out_of_order_are_refused(workflow: Workflow, clock: Clock) 
         workflow.extend(
             "sfc.adams", deployment, until=clock.now + timedelta(hours=30), reason="more"
         )
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     with pytest.raises(InvalidTransition):
         workflow.debrief("sfc.adams", deployment, debrief())
     with pytest.raises(InvalidTransition):
-        workflow.authorise("sfc.cdr", deployment)
+        workflow.authorise(
+            "sfc.cdr",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
 
 
 def test_revocation_and_who_may_revoke(workflow: Workflow, clock: Clock) -> None:
     """A constable-level user may not revoke; the authoriser may, and it ends at once."""
     deployment = ready_deployment(workflow, clock)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     with pytest.raises(NotAuthorised):
         workflow.revoke("community1", deployment, reason="not needed")
     workflow.revoke("sfc.adams", deployment, reason="Threat has passed")
@@ -83,7 +104,11 @@ def test_revocation_and_who_may_revoke(workflow: Workflow, clock: Clock) -> None
 def test_sweeper_records_expiry_when_nobody_looks(workflow: Workflow, clock: Clock) -> None:
     """The sweeper writes activation and expiry with the instants they took effect."""
     deployment = ready_deployment(workflow, clock, start_in=1, hours=2)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.advance(hours=10)
     swept = workflow.sweep()
     assert [(e.action, e.effective_at) for e in swept] == [
@@ -99,7 +124,11 @@ def test_urgent_path_lapses_without_ratification(workflow: Workflow, clock: Cloc
     deployment = ready_deployment(
         workflow, clock, trigger="serious-assault", start_in=0, consult=False, assess=False
     )
-    workflow.authorise("tfc.ci", deployment)
+    workflow.authorise(
+        "tfc.ci",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     view = workflow.show_deployment("oversight1", deployment)
     assert view["state"] == "active" and view["urgent"]
     clock.advance(hours=2)
@@ -114,15 +143,27 @@ def test_urgent_path_ratified_in_time(workflow: Workflow, clock: Clock) -> None:
     deployment = ready_deployment(
         workflow, clock, trigger="serious-assault", start_in=0, consult=False, assess=False
     )
-    workflow.authorise("tfc.ci", deployment)
+    workflow.authorise(
+        "tfc.ci",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     with pytest.raises(PolicyViolation, match="has not been consulted"):
-        workflow.authorise("sfc.adams", deployment)
+        workflow.authorise(
+            "sfc.adams",
+            deployment,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
     workflow.consult("bc.lambeth", deployment, outcome="support", notes="Supports.")
     from tests.workflow.scenario import impact_assessment
 
     workflow.assess_impact("sfc.adams", deployment, impact_assessment())
     clock.advance(hours=1, minutes=59)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.advance(hours=3)
     assert workflow.sweep() == []
     assert workflow.show_deployment("oversight1", deployment)["ratified_by"] == "sfc.adams"
@@ -131,12 +172,26 @@ def test_urgent_path_ratified_in_time(workflow: Workflow, clock: Clock) -> None:
 def test_rarity_escalation_notifies_oversight(workflow: Workflow, clock: Clock) -> None:
     """armed-patrol allows one deployment per area in 90 days; the second needs a commander."""
     first = ready_deployment(workflow, clock, hours=4)
-    workflow.authorise("sfc.adams", first)
+    workflow.authorise(
+        "sfc.adams",
+        first,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.advance(hours=10)
     second = ready_deployment(workflow, clock, hours=4)
-    with pytest.raises(PolicyViolation, match="this would be deployment 2 in Lambeth"):
-        workflow.authorise("sfc.adams", second)
-    workflow.authorise("sfc.cdr", second)
+    with pytest.raises(
+        PolicyViolation, match="this would be the 2nd armed patrol in Lambeth within 90 days"
+    ):
+        workflow.authorise(
+            "sfc.adams",
+            second,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
+    workflow.authorise(
+        "sfc.cdr",
+        second,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     assert "oversight.notified" in actions(workflow, second)
 
 
@@ -148,9 +203,22 @@ def test_expected_version_conflict(workflow: Workflow, clock: Clock) -> None:
     seen = workflow.show_deployment("oversight1", deployment)["version"]
     workflow.consult("community1", deployment, outcome="concerns", notes="Youth groups worried.")
     with pytest.raises(Conflict):
-        workflow.authorise("sfc.adams", deployment, expected_version=seen)
+        workflow.authorise(
+            "sfc.adams",
+            deployment,
+            expected_version=seen,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
     fresh = workflow.show_deployment("oversight1", deployment)["version"]
-    assert workflow.authorise("sfc.adams", deployment, expected_version=fresh) == fresh + 1
+    assert (
+        workflow.authorise(
+            "sfc.adams",
+            deployment,
+            expected_version=fresh,
+            grounds="Reliable intelligence of imminent serious violence in this ward.",
+        )
+        == fresh + 1
+    )
 
 
 def test_geojson_area_is_clipped_to_the_study_area(workflow: Workflow, clock: Clock) -> None:
@@ -199,7 +267,6 @@ def test_forecast_snapshot_is_taken_at_proposal(workflow: Workflow, clock: Clock
     """The caller's forecast callable fills the snapshot; without one it stays empty."""
     workflow.forecast = lambda geometry, codes, start, end: {"model": "kde", "areas": list(codes)}
     deployment = ready_deployment(workflow, clock)
-    assert workflow.show_deployment("oversight1", deployment)["forecast_snapshot"] == {
-        "model": "kde",
-        "areas": [WARD_L1],
-    }
+    snapshot = workflow.show_deployment("oversight1", deployment)["forecast_snapshot"]
+    assert {k: snapshot[k] for k in ("model", "areas")} == {"model": "kde", "areas": [WARD_L1]}
+    assert snapshot["taken_at"] == clock.now.isoformat()  # attached with when it was taken

@@ -49,10 +49,15 @@ def test_expiry_across_bst_change(
     """Exactly 24 elapsed hours are allowed; the deployment is active until, not at, its end."""
     clock.set(parse_time(start, LONDON) - timedelta(hours=2))
     deployment = propose_local(workflow, clock, start, end)
-    workflow.authorise("insp1", deployment)
+    workflow.authorise(
+        "insp1",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.set(expiry_utc - timedelta(seconds=1))
     assert workflow.show_deployment("oversight1", deployment)["state"] == "active"
-    assert workflow.sweep()[-1].action == "deployment.activated"
+    # Also on the record by now: the inspector's s60(3A) notice, 4 h overdue, flagged.
+    assert [e.action for e in workflow.sweep()] == ["deployment.activated", "oversight.notified"]
     clock.set(expiry_utc)
     swept = workflow.sweep()
     assert [(e.action, e.effective_at) for e in swept] == [("deployment.expired", expiry_utc)]

@@ -12,14 +12,14 @@ from patrolgate.workflow.retention import REDACTED
 def test_retention_redacts_and_the_chain_still_verifies(workflow: Workflow, clock: Clock) -> None:
     """Intelligence text and a stale proposal are redacted; payloads go, digests stay."""
     intel = add_intel(workflow, clock, handling="C", hours=24)
-    workflow.read_intelligence("sfc.adams", intel)
+    workflow.reveal_intelligence("sfc.adams", intel)
     deployment = ready_deployment(workflow, clock)
     assert workflow.apply_retention("admin").intelligence == []
     clock.advance(days=400)
     report = workflow.apply_retention("admin")
     assert intel in report.intelligence and deployment in report.deployments
     assert report.audit_payloads > 0
-    assert workflow.read_intelligence("sfc.adams", intel)["text"] == REDACTED
+    assert workflow.reveal_intelligence("sfc.adams", intel)["text"] == REDACTED
     assert workflow.show_deployment("oversight1", deployment)["rationale"]["redacted"] is True
     redactions = [e for e in workflow.export_audit() if e["action"] == "retention.redacted"]
     assert len(redactions) >= 3  # two summaries (one via the deployment) and the deployment
@@ -44,7 +44,11 @@ def test_only_an_admin_applies_retention(workflow: Workflow, clock: Clock) -> No
 def test_ended_deployments_keep_narrative_for_the_period(workflow: Workflow, clock: Clock) -> None:
     """An ended deployment keeps its narrative for six years, then loses it."""
     deployment = ready_deployment(workflow, clock, hours=2)
-    workflow.authorise("sfc.adams", deployment)
+    workflow.authorise(
+        "sfc.adams",
+        deployment,
+        grounds="Reliable intelligence of imminent serious violence in this ward.",
+    )
     clock.advance(days=2000)
     assert deployment not in workflow.apply_retention("admin").deployments
     clock.advance(days=200)

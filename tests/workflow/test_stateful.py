@@ -137,7 +137,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         """Steps done, then the most senior strategic commander tries to authorise."""
         self.prepare(deployment)
         try:
-            self.workflow.authorise("sfc.dac", deployment)
+            self.workflow.authorise(
+                "sfc.dac",
+                deployment,
+                grounds="Reliable intelligence of imminent serious violence in this ward.",
+            )
             event("authorised")
         except EXPECTED as error:
             event(f"lawful authorise refused: {type(error).__name__}")
@@ -159,7 +163,11 @@ class WorkflowMachine(RuleBasedStateMachine):
     @rule(deployment=deployments, actor=ACTORS)
     def authorise(self, deployment: str, actor: str) -> None:
         try:
-            self.workflow.authorise(actor, deployment)
+            self.workflow.authorise(
+                actor,
+                deployment,
+                grounds="Reliable intelligence of imminent serious violence in this ward.",
+            )
             event("authorised")
         except EXPECTED as error:
             event(f"authorise refused: {type(error).__name__}")

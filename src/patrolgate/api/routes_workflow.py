@@ -1,36 +1,40 @@
-"""``/api/v1/deployments`` and ``/api/v1/intelligence``: the workflow, one route per action."""
+"""``/api/v1/deployments``, ``/api/v1/intelligence`` and ``/api/v1/profiles``: the workflow.
+
+Every action on a deployment is one route, derived from its command
+(:data:`patrolgate.workflow.DEPLOYMENT_COMMANDS`): ``POST /deployments/{id}/{action}`` with
+the command itself as the body. Reading never writes: the text of handling-code-C
+intelligence is given only by ``POST /intelligence/{id}/reveal`` (a browser session sends
+its CSRF token), which is recorded.
+"""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from fastapi import APIRouter, Query
 
 from patrolgate.api.dependencies import ActorDep, ServicesDep
 from patrolgate.api.schemas import PROBLEM_RESPONSES
-from patrolgate.api.workflow_schemas import (
-    Authorisation,
-    Consultation,
-    Created,
-    DebriefBody,
-    ExtensionBody,
-    ImpactBody,
-    IntelligenceCreate,
-    Proposal,
-    ReasonBody,
-    Transition,
-    Versioned,
+from patrolgate.api.workflow_schemas import Created, ProfileInstalled, Transition
+from patrolgate.workflow import (
+    DEPLOYMENT_COMMANDS,
+    AddIntelligence,
+    AssessImpact,
+    DeploymentCommand,
+    InstallProfile,
+    Propose,
+    State,
 )
-from patrolgate.errors import InvalidInput
-from patrolgate.intelligence import Grading, IntelligenceSummary
-from patrolgate.workflow import Debrief, ImpactAssessment, Rationale, State
-from patrolgate.workflow.documents import parse_document
 from patrolgate.workflow.guide import dossier_guide
 from patrolgate.workflow.inbox import inbox_of
 
 router = APIRouter(prefix="/api/v1", tags=["workflow"], responses=PROBLEM_RESPONSES)
 
 StateFilter = Query(default=None, description="Only deployments in this effective state.")
+
+#: The path segment of an action whose route predates its command's name.
+ROUTE_NAMES: dict[type[DeploymentCommand], str] = {AssessImpact: "impact-assessment"}
 
 
 @router.get("/deployments", summary="Deployments, newest first")
@@ -42,150 +46,56 @@ def list_deployments(
 
 
 @router.post("/deployments", status_code=201, summary="Propose a deployment")
-def propose(body: Proposal, services: ServicesDep, actor: ActorDep) -> Created:
-    """Propose (and by default submit) a deployment; the forecast snapshot is attached."""
-    rationale = parse_document(Rationale, body.rationale.model_dump(mode="json"), "rationale")
-    if (body.area_codes is None) == (body.geojson is None):
-        raise InvalidInput("give the area as area_codes or as geojson, not both")
-    deployment_id = services.workflow.propose(
-        actor,
-        profile=body.profile,
-        start=body.start,
-        end=body.end,
-        trigger=body.trigger,
-        rationale=rationale,
-        area_codes=body.area_codes,
-        geojson=body.geojson,
-        intelligence_ids=body.intelligence_ids,
-        submit=body.submit,
-    )
-    return Created(id=deployment_id)
+def propose(body: Propose, services: ServicesDep, actor: ActorDep) -> Created:
+    """Propose (and by default submit) a deployment under an installed profile, by name;
+    the forecast snapshot is taken first and attached with the time it was taken."""
+    return Created(id=services.workflow.propose(actor, body))
 
 
 @router.get("/deployments/{deployment_id}", summary="One deployment with its timeline")
 def show_deployment(deployment_id: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    """State, documents, consultations, extensions, the audit timeline, and what it needs."""
+    """State, documents, consultations, responses, tasks, extensions, the audit timeline,
+    and ``guide``: the rules' evaluation for the caller (the checklist, a verdict on every
+    action with its reason or warnings, and the rarity position)."""
     services.sweep()
     dossier = services.workflow.deployment_dossier(actor, deployment_id)
     return {**dossier.view, "guide": dossier_guide(dossier)}
 
 
-@router.post("/deployments/{deployment_id}/submit", summary="Submit a draft")
-def submit(deployment_id: str, services: ServicesDep, actor: ActorDep) -> Transition:
-    """Submit a draft for consultation and authorisation."""
-    version = services.workflow.submit(actor, deployment_id)
-    return Transition(id=deployment_id, version=version)
+def _action_route(kind: type[DeploymentCommand]) -> None:
+    """``POST /deployments/{id}/{action}`` for one command, its body the command."""
 
+    def endpoint(
+        deployment_id: str, body: DeploymentCommand, services: ServicesDep, actor: ActorDep
+    ) -> Transition:
+        return Transition(
+            id=deployment_id, version=services.workflow.run(actor, deployment_id, body)
+        )
 
-@router.post("/deployments/{deployment_id}/consult", summary="Record a consultation")
-def consult(
-    deployment_id: str, body: Consultation, services: ServicesDep, actor: ActorDep
-) -> Transition:
-    """A borough commander (of an affected borough) or a community officer responds."""
-    version = services.workflow.consult(
-        actor,
-        deployment_id,
-        outcome=body.outcome,
-        notes=body.notes,
-        expected_version=body.expected_version,
+    signature = inspect.signature(endpoint)
+    endpoint.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[
+            p.replace(annotation=kind) if p.name == "body" else p
+            for p in signature.parameters.values()
+        ]
     )
-    return Transition(id=deployment_id, version=version)
+    endpoint.__name__ = kind.action.replace("-", "_")
+    endpoint.__doc__ = f"{kind.__doc__} Who: {kind.who}."
+    router.post(
+        f"/deployments/{{deployment_id}}/{ROUTE_NAMES.get(kind, kind.action)}",
+        summary=(kind.__doc__ or kind.action).split(".")[0],
+        response_model=Transition,
+    )(endpoint)
 
 
-@router.post(
-    "/deployments/{deployment_id}/impact-assessment",
-    summary="Record or review the community impact assessment",
-)
-def assess_impact(
-    deployment_id: str, body: ImpactBody, services: ServicesDep, actor: ActorDep
-) -> Transition:
-    """The strategic commander or a community officer records the assessment."""
-    assessment = parse_document(
-        ImpactAssessment, body.assessment.model_dump(mode="json"), "assessment"
-    )
-    version = services.workflow.assess_impact(
-        actor, deployment_id, assessment, expected_version=body.expected_version
-    )
-    return Transition(id=deployment_id, version=version)
-
-
-@router.post("/deployments/{deployment_id}/authorise", summary="Authorise a deployment")
-def authorise(
-    deployment_id: str, body: Authorisation, services: ServicesDep, actor: ActorDep
-) -> Transition:
-    """Authorise (or urgently authorise, or ratify) a submitted deployment."""
-    version = services.workflow.authorise(
-        actor,
-        deployment_id,
-        conditions=body.conditions,
-        expected_version=body.expected_version,
-    )
-    return Transition(id=deployment_id, version=version)
-
-
-@router.post("/deployments/{deployment_id}/ratify", summary="Ratify an urgent authorisation")
-def ratify(
-    deployment_id: str, body: Versioned, services: ServicesDep, actor: ActorDep
-) -> Transition:
-    """The strategic commander ratifies an urgent authorisation within its window."""
-    version = services.workflow.ratify(actor, deployment_id, expected_version=body.expected_version)
-    return Transition(id=deployment_id, version=version)
-
-
-@router.post("/deployments/{deployment_id}/extend", summary="Extend a live deployment")
-def extend(
-    deployment_id: str, body: ExtensionBody, services: ServicesDep, actor: ActorDep
-) -> Transition:
-    """Extend within the profile's steps and maximum."""
-    if body.until.tzinfo is None:
-        raise InvalidInput("until needs a time zone offset")
-    version = services.workflow.extend(
-        actor,
-        deployment_id,
-        until=body.until,
-        reason=body.reason,
-        expected_version=body.expected_version,
-    )
-    return Transition(id=deployment_id, version=version)
-
-
-@router.post("/deployments/{deployment_id}/revoke", summary="Revoke a live deployment")
-def revoke(
-    deployment_id: str, body: ReasonBody, services: ServicesDep, actor: ActorDep
-) -> Transition:
-    """Revoke now, with a reason."""
-    version = services.workflow.revoke(
-        actor, deployment_id, reason=body.reason, expected_version=body.expected_version
-    )
-    return Transition(id=deployment_id, version=version)
-
-
-@router.post("/deployments/{deployment_id}/complete", summary="Stand an active deployment down")
-def complete(
-    deployment_id: str, body: ReasonBody, services: ServicesDep, actor: ActorDep
-) -> Transition:
-    """Stand down early because the job is done."""
-    version = services.workflow.complete(
-        actor, deployment_id, reason=body.reason, expected_version=body.expected_version
-    )
-    return Transition(id=deployment_id, version=version)
-
-
-@router.post("/deployments/{deployment_id}/debrief", summary="Debrief an ended deployment")
-def debrief(
-    deployment_id: str, body: DebriefBody, services: ServicesDep, actor: ActorDep
-) -> Transition:
-    """Record what happened, measured."""
-    report = parse_document(Debrief, body.report.model_dump(mode="json"), "report")
-    version = services.workflow.debrief(
-        actor, deployment_id, report, expected_version=body.expected_version
-    )
-    return Transition(id=deployment_id, version=version)
+for _kind in DEPLOYMENT_COMMANDS.values():
+    _action_route(_kind)
 
 
 @router.get("/inbox", summary="What awaits the signed-in user")
 def inbox(services: ServicesDep, actor: ActorDep) -> list[dict[str, Any]]:
-    """Consultations for my borough, authorisations, impact assessments, debriefs due."""
+    """Consultations for my borough, authorisations, responses, notices and debriefs due
+    (to whoever owes them); for oversight, every deadline missed."""
     services.sweep()
     return inbox_of(services.workflow, actor)
 
@@ -197,21 +107,52 @@ def list_intelligence(services: ServicesDep, actor: ActorDep) -> list[dict[str, 
 
 
 @router.post("/intelligence", status_code=201, summary="Add an intelligence summary")
-def add_intelligence(body: IntelligenceCreate, services: ServicesDep, actor: ActorDep) -> Created:
+def add_intelligence(body: AddIntelligence, services: ServicesDep, actor: ActorDep) -> Created:
     """An analyst or proposer adds a sanitised, graded summary."""
-    if body.valid_from.tzinfo is None or body.valid_to.tzinfo is None:
-        raise InvalidInput("valid_from and valid_to need a time zone offset")
-    summary = IntelligenceSummary(
-        area_codes=tuple(body.area_codes),
-        valid_from=body.valid_from,
-        valid_to=body.valid_to,
-        grading=Grading.of(body.source, body.assessment, body.handling),
-        text=body.text,
-    )
-    return Created(id=services.workflow.add_intelligence(actor, summary))
+    return Created(id=services.workflow.add_intelligence(actor, body))
 
 
-@router.get("/intelligence/{intel_id}", summary="One intelligence summary with its text")
+@router.get("/intelligence/{intel_id}", summary="One intelligence summary")
 def read_intelligence(intel_id: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    """Reading handling-code-C text is recorded in the audit trail."""
+    """The summary; the text of handling code C is withheld (``restricted``): reveal it.
+    Writes nothing, so no link can put a read on anyone's record."""
     return services.workflow.read_intelligence(actor, intel_id)
+
+
+@router.post("/intelligence/{intel_id}/reveal", summary="Reveal a summary's text (recorded)")
+def reveal_intelligence(intel_id: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """The summary with its text. Revealing handling code C is for the roles allowed and is
+    recorded in the audit trail; a browser session must send its CSRF token."""
+    return services.workflow.reveal_intelligence(actor, intel_id)
+
+
+@router.get("/profiles", summary="Installed policy profiles")
+def list_profiles(services: ServicesDep, actor: ActorDep) -> list[dict[str, Any]]:
+    """Each installed profile in its version in force, with its SHA-256."""
+    return [p.as_dict() for p in services.workflow.list_profiles(actor)]
+
+
+@router.get("/profiles/{name}", summary="One installed policy profile")
+def show_profile(name: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """The rules in force, the TOML text they were installed from, and every version."""
+    installed, text, versions = services.workflow.show_profile(actor, name)
+    return {
+        **installed.as_dict(with_rules=True),
+        "source": text,
+        "versions": [v.as_dict() for v in versions],
+    }
+
+
+@router.post("/profiles", status_code=201, summary="Install a policy profile (administrators)")
+def install_profile(
+    body: InstallProfile, services: ServicesDep, actor: ActorDep
+) -> ProfileInstalled:
+    """Validate the TOML text and install it as the profile's next version (unchanged text
+    stores nothing new); audited. The text is sent, never a path."""
+    installed, new = services.workflow.install_profile(actor, body)
+    return ProfileInstalled(
+        name=installed.profile.name,
+        version=installed.version,
+        sha256=installed.sha256,
+        new_version=new,
+    )

@@ -9,8 +9,10 @@ from rich.table import Table
 
 from patrolgate.cli.acting import ActingUser, Format, acting_user, workflow_of
 from patrolgate.cli.context import OutputFormat, console, print_json, settings_of
-from patrolgate.intelligence import Grading, IntelligenceSummary
+from patrolgate.intelligence import Grading
 from patrolgate.timekeeping import parse_time
+from patrolgate.workflow import AddIntelligence
+from patrolgate.workflow.commands import build
 
 intel_app = typer.Typer(help="Graded, sanitised, area-level intelligence.", no_args_is_help=True)
 
@@ -35,19 +37,26 @@ def add_intel(
 ) -> None:
     """Add a graded intelligence summary (analyst or proposer)."""
     settings = settings_of(ctx)
-    summary = IntelligenceSummary(
-        area_codes=tuple(c.strip() for c in area.split(",") if c.strip()),
-        valid_from=parse_time(valid_from, settings.tz, "--from"),
-        valid_to=parse_time(valid_to, settings.tz, "--to"),
-        grading=Grading.of(source, grade, handling),
-        text=text,
+    grading = Grading.of(source, grade, handling)
+    command = build(
+        AddIntelligence,
+        {
+            "area_codes": [c.strip() for c in area.split(",") if c.strip()],
+            "valid_from": parse_time(valid_from, settings.tz, "--from"),
+            "valid_to": parse_time(valid_to, settings.tz, "--to"),
+            "source": int(grading.source),
+            "assessment": grading.assessment.value,
+            "handling": grading.handling.value,
+            "text": text,
+        },
+        "intel add",
     )
     with workflow_of(ctx) as workflow:
-        intel_id = workflow.add_intelligence(acting_user(ctx, actor), summary)
+        intel_id = workflow.add_intelligence(acting_user(ctx, actor), command)
     if output is OutputFormat.JSON:
-        print_json({"id": intel_id, "grading": summary.grading.code})
+        print_json({"id": intel_id, "grading": grading.code})
     else:
-        console.print(f"intelligence {intel_id} ({summary.grading.code}) added", highlight=False)
+        console.print(f"intelligence {intel_id} ({grading.code}) added", highlight=False)
 
 
 @intel_app.command("show")
@@ -57,15 +66,42 @@ def show_intel(
     actor: ActingUser = None,
     output: Format = OutputFormat.TABLE,
 ) -> None:
-    """Show a summary with its text; reads of handling code C are recorded."""
+    """Show a summary; the text of handling code C is withheld (use intel reveal)."""
+    _show(ctx, intel_id, actor, output, reveal=False)
+
+
+@intel_app.command("reveal")
+def reveal_intel(
+    ctx: typer.Context,
+    intel_id: Annotated[str, typer.Argument(metavar="ID")],
+    actor: ActingUser = None,
+    output: Format = OutputFormat.TABLE,
+) -> None:
+    """Show a summary with its text; revealing handling code C is recorded in the audit trail."""
+    _show(ctx, intel_id, actor, output, reveal=True)
+
+
+def _show(
+    ctx: typer.Context, intel_id: str, actor: str | None, output: OutputFormat, *, reveal: bool
+) -> None:
     with workflow_of(ctx) as workflow:
-        record = workflow.read_intelligence(acting_user(ctx, actor), intel_id)
+        who = acting_user(ctx, actor)
+        record = (
+            workflow.reveal_intelligence(who, intel_id)
+            if reveal
+            else workflow.read_intelligence(who, intel_id)
+        )
     if output is OutputFormat.JSON:
         print_json(record)
         return
+    text = record.get("text")
+    if text is None:
+        text = (
+            "(handling code C: the text is shown only when revealed, on the record: intel reveal)"
+        )
     console.print(
         f"{record['id']} {record['grading']} {', '.join(record['area_codes'])} "
-        f"{record['valid_from']} → {record['valid_to']} by {record['author']}\n{record['text']}",
+        f"{record['valid_from']} → {record['valid_to']} by {record['author']}\n{text}",
         highlight=False,
     )
 

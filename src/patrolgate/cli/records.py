@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from patrolgate.cli.acting import ActingUser, Format, acting_user, workflow_of
-from patrolgate.cli.context import OutputFormat, console, print_json
+from patrolgate.cli.context import OutputFormat, console, print_json, settings_of
 
 retention_app = typer.Typer(help="Retention periods and redaction.", no_args_is_help=True)
 
@@ -26,15 +26,26 @@ def sweep(
     ] = None,
     output: Format = OutputFormat.TABLE,
 ) -> None:
-    """Record due activations, expiries and lapses in the audit trail (run from a timer)."""
+    """Record due activations, expiries, lapses and missed deadlines in the audit trail, and
+    evaluate the ended deployments whose evaluation is due (run from a timer)."""
+    from patrolgate.oversight.automatic_evaluation import evaluate_due  # SciPy: only here
+
     while True:
         with workflow_of(ctx) as workflow:
             events = workflow.sweep()
+            evaluated = evaluate_due(workflow.database, settings_of(ctx), workflow.now())
         if output is OutputFormat.JSON:
-            print_json({"recorded": [e.as_dict() for e in events]})
+            print_json(
+                {
+                    "recorded": [e.as_dict() for e in events],
+                    "evaluated": [e.as_dict() for e in evaluated],
+                }
+            )
         else:
             for e in events:
                 console.print(f"{e.deployment_id}: {e.action} at {e.effective_at.isoformat()}")
+            for done in evaluated:
+                console.print(f"{done.deployment_id}: evaluated, {done.verdict}", highlight=False)
             console.print(f"{len(events)} transition(s) recorded", highlight=False)
         if every is None:
             return

@@ -17,7 +17,12 @@ from patrolgate.errors import InvalidInput, PatrolGateError
 from patrolgate.policy import PolicyProfile, load_profile
 from patrolgate.store import Database
 from patrolgate.store.tables import AreaRow
-from patrolgate.store.workflow_tables import ConsultationRow, DeploymentRow, ExtensionRow
+from patrolgate.store.workflow_tables import (
+    ConsultationRow,
+    DeploymentRow,
+    ExtensionRow,
+    ResponseRow,
+)
 from patrolgate.workflow.lifecycle import clock_events, effective_state
 
 SECONDS_PER_HOUR = 3600.0
@@ -50,6 +55,14 @@ class Deployed:
     needs_consultation: bool = True
     needs_impact_assessment: bool = True
     frozen_profile: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The installed profile version and SHA-256 it was decided under (None before them).
+    profile_version: int | None = None
+    profile_sha256: str | None = None
+    #: The authoriser's grounds, in one line; a consultation objected; each objection
+    #: answered in writing by the authoriser before the decision.
+    grounds_summary: str | None = None
+    objected: bool = False
+    objections_answered: bool = False
 
     def hours_within(self, low: datetime, high: datetime) -> float:
         """Hours under the power inside ``[low, high)``."""
@@ -89,8 +102,16 @@ def load_deployed(database: Database, now: datetime) -> list[Deployed]:
             )
         )
         consulted: dict[str, list[datetime]] = {}
+        objections: dict[str, set[int]] = {}
         for c in session.scalars(select(ConsultationRow).order_by(ConsultationRow.recorded_at)):
             consulted.setdefault(c.deployment_id, []).append(c.recorded_at)
+            if c.outcome == "object":
+                objections.setdefault(c.deployment_id, set()).add(c.id)
+        answered: dict[str, set[int]] = {}
+        for r in session.scalars(
+            select(ResponseRow).where(ResponseRow.consultation_id.is_not(None))
+        ):
+            answered.setdefault(r.deployment_id, set()).add(int(r.consultation_id or 0))
         extended: dict[str, list[datetime]] = {}
         for e in session.scalars(select(ExtensionRow).order_by(ExtensionRow.recorded_at)):
             extended.setdefault(e.deployment_id, []).append(e.recorded_at)
@@ -130,19 +151,34 @@ def load_deployed(database: Database, now: datetime) -> list[Deployed]:
                 needs_consultation=bool(requirements.get("borough_consultation", True)),
                 needs_impact_assessment=bool(requirements.get("impact_assessment", True)),
                 frozen_profile=row.profile,
+                profile_version=row.profile_version,
+                profile_sha256=row.profile_sha256,
+                grounds_summary=grounds_summary(row.grounds),
+                objected=row.id in objections,
+                objections_answered=objections.get(row.id, set()) <= answered.get(row.id, set()),
             )
         )
     return result
 
 
+def grounds_summary(grounds: str | None, limit: int = 160) -> str | None:
+    """The authoriser's grounds in one line: the first sentence, at most ``limit`` characters."""
+    if not grounds:
+        return None
+    line = " ".join(grounds.split())
+    first = line.split(". ", 1)[0].rstrip(".")
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def profile_for(deployed: Deployed) -> PolicyProfile:
-    """The live (shipped) profile of that name, else the one frozen into the deployment."""
+    """The profile frozen into the deployment (the rules it was decided under), else the
+    shipped one of that name."""
     try:
-        return load_profile(deployed.profile_name)
-    except PatrolGateError:  # a custom profile, not shipped: the rules it was authorised under
+        return PolicyProfile.model_validate(deployed.frozen_profile)
+    except ValueError as error:
         try:
-            return PolicyProfile.model_validate(deployed.frozen_profile)
-        except ValueError as error:
+            return load_profile(deployed.profile_name)
+        except PatrolGateError:
             raise InvalidInput(
                 f"deployment {deployed.id}: its profile {deployed.profile_name!r} cannot be read"
             ) from error

@@ -253,6 +253,14 @@ def record_breaches(database: Database, report: RarityReport) -> list[int]:
     return recorded
 
 
+def _source(subject: str | None) -> str:
+    if subject is None:
+        return "workflow"
+    if subject.startswith("task:"):
+        return "deadline missed"
+    return "rarity monitor"
+
+
 def notifications(database: Database, limit: int = 200) -> list[dict[str, Any]]:
     """Oversight notifications on the record (the workflow's and the monitor's), newest first."""
     with database.sessions() as session:
@@ -264,7 +272,7 @@ def notifications(database: Database, limit: int = 200) -> list[dict[str, Any]]:
             "deployment_id": e.header.deployment_id,
             "subject": e.header.subject,
             "reason": e.header.reason,
-            "source": "rarity monitor" if e.header.subject else "workflow",
+            "source": _source(e.header.subject),
         }
         for e in reversed(entries)
     ][:limit]

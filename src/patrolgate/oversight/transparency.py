@@ -108,6 +108,24 @@ def _row(
     extensions = sum(1 for d in group for t in d.extended_at if low <= t < high)
     ended = [d for d in group if low <= d.stop < upto and d.end_reason is not None]
     debriefed = [d for d in authorised if d.debriefed_at is not None]
+    consultation = _done_words(first_consulted, when, any(d.needs_consultation for d in authorised))
+    objected = [d for d in authorised if d.objected]
+    if objected:
+        answered = all(d.objections_answered for d in objected)
+        consultation = (
+            "objected"
+            + ("" if len(objected) == len(authorised) else " (for some)")
+            + "; "
+            + ("authoriser's response recorded" if answered else "no written response recorded")
+        )
+    versions = sorted(
+        {
+            f"version {d.profile_version}, sha256 {(d.profile_sha256 or '')[:12]}"
+            for d in authorised
+            if d.profile_version is not None
+        }
+    )
+    grounds = sorted({d.grounds_summary for d in authorised if d.grounds_summary})
     return {
         "borough_code": code,
         "borough": name,
@@ -115,9 +133,7 @@ def _row(
         "authorisations": shown(len(authorised), fewer_than),
         "hours": round(sum(d.hours_within(low, upto) for d in group), 1),
         "triggers": {k: shown(v, fewer_than) for k, v in sorted(triggers.items())},
-        "consultation": _done_words(
-            first_consulted, when, any(d.needs_consultation for d in authorised)
-        ),
+        "consultation": consultation,
         "consultation_dates": _dates(first_consulted, timezone),
         "impact_assessment": _done_words(
             assessed, when, any(d.needs_impact_assessment for d in authorised)
@@ -130,6 +146,11 @@ def _row(
         if authorised and len(debriefed) == len(authorised)
         else ("none" if not debriefed else "some"),
         "outcomes": {k: shown(v, fewer_than) for k, v in sorted(outcomes.items())},
+        "profile_versions": versions,
+        # One line per authorisation would give away a suppressed count: only then withheld.
+        "grounds": grounds
+        if len(authorised) >= fewer_than
+        else (["given in writing; summaries withheld with the count"] if grounds else []),
     }
 
 

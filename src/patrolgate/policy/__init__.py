@@ -6,9 +6,12 @@ from patrolgate.policy.loading import (
     load_retention,
     profile_from_toml,
     shipped_profile_names,
+    shipped_profile_text,
 )
 from patrolgate.policy.profile import (
+    PROFILE_NAME,
     Authority,
+    DebriefDue,
     Duration,
     Extension,
     PolicyProfile,
@@ -17,13 +20,16 @@ from patrolgate.policy.profile import (
     Requirements,
     Separation,
     Step,
+    SuperiorNotice,
     Trigger,
     Urgent,
 )
 from patrolgate.policy.ranks import Rank, Role
 
 __all__ = [
+    "PROFILE_NAME",
     "Authority",
+    "DebriefDue",
     "Duration",
     "Extension",
     "PolicyProfile",
@@ -35,10 +41,12 @@ __all__ = [
     "Role",
     "Separation",
     "Step",
+    "SuperiorNotice",
     "Trigger",
     "Urgent",
     "load_profile",
     "load_retention",
     "profile_from_toml",
     "shipped_profile_names",
+    "shipped_profile_text",
 ]

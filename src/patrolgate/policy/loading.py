@@ -1,4 +1,5 @@
-"""Loading policy profiles and the retention schedule from TOML (shipped or custom)."""
+"""Reading policy profiles (shipped, or TOML text an administrator installs) and the retention
+schedule. Nothing here reads a path a request names: profiles are chosen by name."""
 
 from __future__ import annotations
 
@@ -47,27 +48,36 @@ def shipped_profile_names() -> list[str]:
     )
 
 
-def profile_from_toml(text: str, origin: str = "profile") -> PolicyProfile:
-    """Validate a profile from TOML text, naming every problem."""
+def shipped_profile_text(name: str) -> str:
+    """The TOML text of a shipped profile, by name (never a path)."""
+    if name not in shipped_profile_names():
+        raise NotFound(
+            f"no shipped policy profile {name!r}; shipped: {', '.join(shipped_profile_names())}"
+        )
+    return (
+        resources.files(_PACKAGE).joinpath("profiles", f"{name}.toml").read_text(encoding="utf-8")
+    )
+
+
+def profile_from_toml(
+    text: str, origin: str = "profile", *, installing: bool = False
+) -> PolicyProfile:
+    """Validate a profile from TOML text, naming every problem; ``installing`` also asks
+    for everything a profile must carry before anything is decided under it."""
     try:
-        return PolicyProfile.model_validate(_parse_toml(text, origin))
+        profile = PolicyProfile.model_validate(_parse_toml(text, origin))
     except ValidationError as error:
         raise InvalidInput(f"{origin}: invalid policy profile: {_problems(error)}") from error
+    missing = profile.missing_for_installation() if installing else []
+    if missing:
+        raise InvalidInput(f"{origin}: the profile lacks {'; '.join(missing)}")
+    return profile
 
 
-def load_profile(name_or_path: str | Path) -> PolicyProfile:
-    """A shipped profile by name, or a custom profile from a ``.toml`` path."""
-    text = str(name_or_path)
-    if text.endswith(".toml") or "/" in text:
-        path = Path(text)
-        try:
-            return profile_from_toml(path.read_text(encoding="utf-8"), str(path))
-        except FileNotFoundError as error:
-            raise InvalidInput(f"{path}: no such profile file") from error
-    if text not in shipped_profile_names():
-        raise NotFound(f"no policy profile {text!r}; shipped: {', '.join(shipped_profile_names())}")
-    resource = resources.files(_PACKAGE).joinpath("profiles", f"{text}.toml")
-    return profile_from_toml(resource.read_text(encoding="utf-8"), f"{text}.toml")
+def load_profile(name: str) -> PolicyProfile:
+    """A shipped profile by name. Deployments are decided under *installed* profiles (see
+    ``patrolgate profile install``); this reads what the package ships, for set-up and tests."""
+    return profile_from_toml(shipped_profile_text(name), f"{name}.toml")
 
 
 def load_retention(path: Path | None = None) -> RetentionSchedule:

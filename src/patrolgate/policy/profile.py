@@ -113,8 +113,12 @@ class Requirements(_Section):
     public_notice: PublicNotice = PublicNotice.NONE
     rights_consideration: bool = False
     criteria: tuple[str, ...] = Field(min_length=1)
+    #: The widest area one authorisation may cover (PACE Code A: no wider than necessary).
     max_area_km2: float | None = Field(default=None, gt=0)
     triggers: tuple[Trigger, ...] = (Trigger.IMMINENT_INTELLIGENCE, Trigger.SERIOUS_ASSAULT)
+    #: A deployment answers an imminent threat or a recent assault: it must start within
+    #: this many hours of being proposed and of being authorised.
+    start_within_hours: Hours | None = None
 
     def is_reliable(self, source: int, assessment: str) -> bool:
         """Whether a 3x5x2 grading counts as reliable under this profile."""
@@ -128,21 +132,42 @@ class Requirements(_Section):
 
 
 class Separation(_Section):
-    """Separation of duties."""
+    """Separation of duties, and the boroughs some roles are confined to.
+
+    People are compared as :func:`~patrolgate.workflow.actors.same_person` compares them
+    (case, white space, Unicode compatibility forms and invisible characters ignored).
+    """
 
     proposer_may_not_authorise: bool = True
     investigator_may_not_authorise: bool = True
     consultee_must_command_affected_borough: bool = True
+    #: Whoever was consulted on a deployment may not also authorise or ratify it.
+    consultee_may_not_authorise: bool = True
+    #: Users of these roles act only on deployments that touch their own borough.
+    own_borough_roles: tuple[Role, ...] = (Role.BOROUGH_COMMANDER,)
 
 
 class Rarity(_Section):
-    """Guard-rail: beyond this many deployments or hours per area, escalate and notify."""
+    """Guard-rail, per power and per borough, over the deployments within ``period_days``
+    before or after the one decided: beyond ``max_deployments`` or ``max_hours`` the
+    authorisation needs ``escalated_min_rank`` and notifies oversight; beyond the ceiling
+    it needs oversight's recorded pre-approval as well."""
 
     period_days: int = Field(gt=0, le=366)
     max_deployments: int = Field(ge=0)
     max_hours: float = Field(ge=0)
     escalated_min_rank: Rank
     notify_oversight: bool = True
+    ceiling_deployments: int | None = Field(default=None, ge=0)
+    ceiling_hours: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ceiling_above_limit(self) -> Rarity:
+        if self.ceiling_deployments is not None and self.ceiling_deployments < self.max_deployments:
+            raise ValueError("rarity.ceiling_deployments is below rarity.max_deployments")
+        if self.ceiling_hours is not None and self.ceiling_hours < self.max_hours:
+            raise ValueError("rarity.ceiling_hours is below rarity.max_hours")
+        return self
 
     @field_validator("escalated_min_rank", mode="before")
     @classmethod
@@ -166,14 +191,40 @@ class Urgent(_Section):
         return self
 
 
+class SuperiorNotice(_Section):
+    """An authoriser below ``below_rank`` must have an officer of ``notify_min_rank`` or
+    above told within ``within_hours`` (s60(3A): "as soon as it is practicable")."""
+
+    below_rank: Rank
+    notify_min_rank: Rank
+    within_hours: Hours
+
+    @field_validator("below_rank", "notify_min_rank", mode="before")
+    @classmethod
+    def _rank(cls, value: object) -> object:
+        return Rank.parse(value) if isinstance(value, str) else value
+
+
+class DebriefDue(_Section):
+    """An ended deployment is debriefed within ``within_hours`` of its end."""
+
+    within_hours: Hours
+
+
+#: A profile's name: what proposals, installs and reports call it (never a path).
+PROFILE_NAME = r"^[a-z0-9][a-z0-9-]{1,40}$"
+
+
 class PolicyProfile(BaseModel):
     """The rules of one power."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$")
+    name: str = Field(pattern=PROFILE_NAME)
     title: str
     basis: str
+    #: What one deployment under this power is called in warnings ("armed patrol").
+    noun: str = Field(default="deployment", min_length=3, max_length=60)
     propose: Authority
     authorise: Authority
     duration: Duration
@@ -184,6 +235,8 @@ class PolicyProfile(BaseModel):
     urgent: Urgent
     revoke: Authority
     debrief_community_trigger: int = Field(default=0, ge=0)
+    superior_notice: SuperiorNotice | None = None
+    debrief: DebriefDue | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyProfile:
@@ -196,3 +249,17 @@ class PolicyProfile(BaseModel):
     def refusal(self, text: str) -> str:
         """A refusal message naming this profile."""
         return f"{self.name}: {text}"
+
+    def missing_for_installation(self) -> list[str]:
+        """What an installed profile must carry and this one lacks (older deployments'
+        frozen profiles may lack them; nothing new is decided under such a profile)."""
+        missing = []
+        if self.requirements.max_area_km2 is None:
+            missing.append("requirements.max_area_km2 (every power has an area ceiling)")
+        if self.requirements.start_within_hours is None:
+            missing.append("requirements.start_within_hours (how soon a deployment must start)")
+        if self.rarity.ceiling_deployments is None or self.rarity.ceiling_hours is None:
+            missing.append("rarity.ceiling_deployments and rarity.ceiling_hours (hard ceiling)")
+        if self.debrief is None:
+            missing.append("[debrief] within_hours (when the debrief is due)")
+        return missing

@@ -29,6 +29,7 @@ from patrolgate.api import (
 )
 from patrolgate.api.dependencies import services_of
 from patrolgate.api.services import Services
+from patrolgate.oversight.automatic_evaluation import evaluate_due
 from patrolgate.picture import MapWindow
 from patrolgate.server.middleware import DurableAnswers, SecurityHeaders
 from patrolgate.settings import Settings
@@ -68,6 +69,11 @@ async def _sweep_forever(services: Services, every: float) -> None:
             swept = await run_in_threadpool(services.workflow.sweep)
             if swept:
                 log.info("sweeper recorded %d clock transition(s)", len(swept))
+            evaluated = await run_in_threadpool(
+                evaluate_due, services.database, services.settings, services.clock()
+            )
+            if evaluated:
+                log.info("evaluated %d ended deployment(s)", len(evaluated))
         except Exception:  # the loop must outlive a failed sweep; the next one retries
             log.exception("sweep failed")
         await asyncio.sleep(every)

@@ -1,12 +1,14 @@
-"""Tables of the deployment workflow: users, intelligence, deployments, consultations and
-extensions. Users are system users (role, rank, borough), never subjects."""
+"""Tables of the deployment workflow: users, installed policy profiles, intelligence,
+deployments and what is decided on them (consultations, responses, extensions, tasks,
+oversight pre-approvals, evaluations). Users are system users (role, rank, borough), never
+subjects."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from patrolgate.store.column_types import UTCDateTime
@@ -51,7 +53,10 @@ class DeploymentRow(Base):
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)
     profile_name: Mapped[str] = mapped_column(String(60))
+    #: The rules as installed when it was proposed (frozen), their version and SHA-256.
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    profile_version: Mapped[int | None] = mapped_column(Integer)
+    profile_sha256: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(20), index=True)
     end_reason: Mapped[str | None] = mapped_column(String(20))
     trigger: Mapped[str] = mapped_column(String(40))
@@ -71,7 +76,10 @@ class DeploymentRow(Base):
     authorised_by: Mapped[str | None] = mapped_column(String(64))
     authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     conditions: Mapped[str | None] = mapped_column(Text)
+    #: The authoriser's own written grounds (s60(9), s34(4)).
+    grounds: Mapped[str | None] = mapped_column(Text)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation_reason: Mapped[str | None] = mapped_column(Text)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     ratification_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ratified_by: Mapped[str | None] = mapped_column(String(64))
@@ -127,3 +135,76 @@ class ExtensionRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     extended_by: Mapped[str] = mapped_column(ForeignKey("users.login"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PolicyProfileRow(Base):
+    """One installed version of a policy profile: its TOML text and that text's SHA-256."""
+
+    __tablename__ = "policy_profiles"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    origin: Mapped[str] = mapped_column(String(200))
+    installed_by: Mapped[str | None] = mapped_column(String(64))
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ResponseRow(Base):
+    """The authoriser's written answer to an objection or to a high residual risk."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    responder: Mapped[str] = mapped_column(ForeignKey("users.login"))
+    concerning: Mapped[str] = mapped_column(String(40))
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id"))
+    text: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TaskRow(Base):
+    """Something owed on a deployment by a deadline (a superintendent told, a debrief);
+    ``flagged_at`` is when oversight was told it was missed."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("deployment_id", "kind"),)
+
+
+class OversightApprovalRow(Base):
+    """Oversight's recorded pre-approval for one deployment to exceed its profile's ceiling."""
+
+    __tablename__ = "oversight_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), index=True)
+    approved_by: Mapped[str] = mapped_column(ForeignKey("users.login"))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeploymentEvaluationRow(Base):
+    """The automatic evaluation of an ended deployment, once its after period has passed."""
+
+    __tablename__ = "deployment_evaluations"
+
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), primary_key=True)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    verdict: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,17 +1,32 @@
-"""Browser forms to workflow documents: the NDM rationale, impact assessment and debrief."""
+"""Browser forms to workflow commands: a form's fields are named as the command's fields,
+and the NDM rationale, impact assessment and debrief are built from their own fields.
+
+Local times are read by :func:`patrolgate.timekeeping.parse_time`, the one parser every
+interface shares (the CLI's options too): a time that does not exist or happens twice in
+the force's zone is refused, never guessed.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import AwareDatetime
 from starlette.datastructures import FormData
 
 from patrolgate.errors import InvalidInput
 from patrolgate.timekeeping import parse_time
-from patrolgate.workflow import Debrief, ImpactAssessment, Rationale
+from patrolgate.workflow import (
+    AddIntelligence,
+    Debrief,
+    DeploymentCommand,
+    ImpactAssessment,
+    Propose,
+    Rationale,
+)
+from patrolgate.workflow.commands import build
 from patrolgate.workflow.documents import parse_document
 
 NDM_STAGES = (
@@ -44,6 +59,83 @@ def optional(form: FormData, name: str) -> str | None:
 def local_time(form: FormData, name: str, zone: ZoneInfo) -> datetime:
     """A ``datetime-local`` field read in the force's time zone."""
     return parse_time(text(form, name), zone, name.replace("_", " "))
+
+
+def period_of(form: FormData, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The proposed period: the ``start`` and ``end`` fields, read as the CLI reads them."""
+    return local_time(form, "start", zone), local_time(form, "end", zone)
+
+
+def _ticked(form: FormData, name: str) -> bool:
+    return text(form, name).lower() in ("on", "yes", "true", "1")
+
+
+def proposal_of(form: FormData, zone: ZoneInfo) -> Propose:
+    """The :class:`~patrolgate.workflow.Propose` command of the step-by-step form."""
+    codes, drawn = area_of(form)
+    start, end = period_of(form, zone)
+    return build(
+        Propose,
+        {
+            "profile": text(form, "profile"),
+            "start": start,
+            "end": end,
+            "trigger": text(form, "trigger"),
+            "rationale": rationale_of(form),
+            "area_codes": codes,
+            "geojson": drawn,
+            "intelligence_ids": [i for i in form.getlist("intelligence_ids") if isinstance(i, str)],
+            "submit": text(form, "submit") != "draft",
+            "names_confirmed": _ticked(form, "names_confirmed"),
+        },
+        "the proposal",
+    )
+
+
+def command_of(kind: type[DeploymentCommand], form: FormData, zone: ZoneInfo) -> DeploymentCommand:
+    """The command ``kind`` from a deployment page's form: each field from the form field of
+    its name (times read locally, documents from their own fields)."""
+    data: dict[str, Any] = {}
+    for name, info in kind.model_fields.items():
+        if name == "names_confirmed":
+            data[name] = _ticked(form, name)
+        elif info.annotation is ImpactAssessment:
+            data[name] = impact_assessment_of(form, zone)
+        elif info.annotation is Debrief:
+            data[name] = debrief_of(form)
+        elif info.annotation in (datetime, AwareDatetime):
+            data[name] = local_time(form, name, zone)
+        elif name in ("expected_version", "consultation_id"):
+            raw = text(form, name)
+            data[name] = int(raw) if raw.isdigit() else None
+        elif (value := optional(form, name)) is not None:
+            data[name] = value
+    return build(kind, data, f"the {kind.action.replace('-', ' ')} form")
+
+
+def intelligence_of(form: FormData, zone: ZoneInfo) -> AddIntelligence:
+    """The summary of the intelligence form: grade as ``1B``, validity in hours."""
+    grade = text(form, "grade")
+    if len(grade) != 2 or not grade[0].isdigit():
+        raise InvalidInput("grade: source (1-3) and assessment (A-E), e.g. 1B")
+    valid_from = local_time(form, "valid_from", zone)
+    hours = text(form, "valid_hours") or "72"
+    if not hours.isdigit() or not 1 <= int(hours) <= 24 * 90:
+        raise InvalidInput("valid for: a whole number of hours, 1 to 2160")
+    return build(
+        AddIntelligence,
+        {
+            "area_codes": [c for c in form.getlist("area_codes") if isinstance(c, str) and c],
+            "valid_from": valid_from,
+            "valid_to": valid_from + timedelta(hours=int(hours)),
+            "source": int(grade[0]),
+            "assessment": grade[1].upper(),
+            "handling": text(form, "handling") or "P",
+            "text": text(form, "text"),
+            "names_confirmed": _ticked(form, "names_confirmed"),
+        },
+        "the intelligence form",
+    )
 
 
 def rationale_of(form: FormData) -> Rationale:

@@ -37,6 +37,7 @@ from patrolgate.oversight.facts import load_deployed
 from patrolgate.policy import Role
 from patrolgate.web.rendering import page
 from patrolgate.workflow import NotAuthorised, audit_trail
+from patrolgate.workflow.tasks import overdue_tasks
 
 router = APIRouter(include_in_schema=False)
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
@@ -114,6 +115,7 @@ def _dashboard(services: Services) -> dict[str, Any]:
         "rarity": rarity,
         "breaches": rarity.breaches,
         "notifications": notifications(database, limit=50),
+        "overdue": overdue_tasks(services.workflow),
         "tracking": tracking,
         "flagged": sum(len(t["flags"]) for t in tracking),
         "confidence": confidence,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from patrolgate.accounts import Identity
@@ -13,13 +13,11 @@ from patrolgate.api.dependencies import IdentityDep, OptionalIdentityDep, Servic
 from patrolgate.api.services import Services
 from patrolgate.forecast import DEFAULT_MODEL
 from patrolgate.picture import MAP_COVERAGE
-from patrolgate.policy import shipped_profile_names
-from patrolgate.policy.loading import load_profile
 from patrolgate.store.tables import AreaRow
 from patrolgate.web.forms import NDM_STAGES, OPTION_ROWS, PLAN
 from patrolgate.web.rendering import page
 from patrolgate.workflow.inbox import inbox_of
-from patrolgate.workflow.intelligence_records import AUTHORS
+from patrolgate.workflow.intelligence_records import AUTHORS, CONDITIONAL_READERS
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,8 +68,8 @@ def _areas(services: Services) -> dict[str, list[tuple[str, str]]]:
 
 @router.get("/deployments/new")
 def propose_page(request: Request, services: ServicesDep, found: IdentityDep) -> Response:
-    """The step-by-step proposal form (National Decision Model)."""
-    profiles = [load_profile(n) for n in shipped_profile_names()]
+    """The step-by-step proposal form (National Decision Model), under installed profiles."""
+    profiles = services.workflow.list_profiles(found.actor)
     return page(
         request,
         "propose.html",
@@ -85,14 +83,27 @@ def propose_page(request: Request, services: ServicesDep, found: IdentityDep) ->
     )
 
 
-@router.get("/intelligence")
-def intelligence_page(request: Request, services: ServicesDep, found: IdentityDep) -> Response:
-    """Graded summaries, and the form to add one (analysts and proposers)."""
+def intelligence_page_with(
+    request: Request,
+    services: Services,
+    found: Identity,
+    revealed: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """The intelligence page, with one summary's text when it was just revealed."""
     return page(
         request,
         "intelligence.html",
         found,
         records=services.workflow.list_intelligence(found.actor),
         may_add=found.actor.role in AUTHORS,
+        may_reveal=found.actor.role in CONDITIONAL_READERS,
+        revealed=revealed,
         areas=_areas(services),
     )
+
+
+@router.get("/intelligence")
+def intelligence_page(request: Request, services: ServicesDep, found: IdentityDep) -> Response:
+    """Graded summaries, and the form to add one (analysts and proposers). Showing the
+    page writes nothing: restricted text is revealed only by a POST (on the record)."""
+    return intelligence_page_with(request, services, found)

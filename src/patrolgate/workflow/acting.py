@@ -20,13 +20,22 @@ from sqlalchemy.orm.exc import StaleDataError
 from patrolgate.policy import PolicyProfile, Role, Trigger
 from patrolgate.store.audit_repository import append_entry
 from patrolgate.store.deployment_repository import (
+    approvals,
     area_names,
     consultations,
     extensions,
     linked_intelligence,
+    responses,
 )
-from patrolgate.store.workflow_tables import ConsultationRow, DeploymentRow, IntelligenceRow
+from patrolgate.store.workflow_tables import (
+    ConsultationRow,
+    DeploymentRow,
+    IntelligenceRow,
+    OversightApprovalRow,
+    ResponseRow,
+)
 from patrolgate.workflow.actors import Actor, ActorRef, load_actor, login_of
+from patrolgate.workflow.commands import DeploymentCommand
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import (
     Conflict,
@@ -37,7 +46,8 @@ from patrolgate.workflow.errors import (
     WorkflowError,
 )
 from patrolgate.workflow.lifecycle import ALLOWED_FROM, ClockEvent, State, clock_events
-from patrolgate.workflow.rules import ConsultationFact, DeploymentFacts, IntelFact
+from patrolgate.workflow.rules import ConsultationFact, DeploymentFacts, IntelFact, ResponseFact
+from patrolgate.workflow.tasks import open_debrief_task
 
 
 @dataclass
@@ -77,6 +87,8 @@ def facts_of(session: Session, row: DeploymentRow) -> DeploymentFacts:
         intelligence=linked_intelligence(session, row.id),
         consulted=consultations(session, row.id),
         extension_count=len(extensions(session, row.id)),
+        responded=responses(session, row.id),
+        approved=approvals(session, row.id),
     )
 
 
@@ -100,10 +112,13 @@ def facts_from(
     intelligence: Sequence[IntelligenceRow],
     consulted: Sequence[ConsultationRow],
     extension_count: int,
+    responded: Sequence[ResponseRow] = (),
+    approved: Sequence[OversightApprovalRow] = (),
 ) -> DeploymentFacts:
     """The facts of a deployment from rows already loaded (a page shows them too)."""
     rationale = row.rationale or {}
     impact = row.impact_assessment or {}
+    review = impact.get("next_review")
     return DeploymentFacts(
         proposer=row.proposer,
         trigger=Trigger(row.trigger),
@@ -116,7 +131,8 @@ def facts_from(
             for i in intelligence
         ),
         consultations=tuple(
-            ConsultationFact(c.consultee, Role(c.role), c.borough_code) for c in consulted
+            ConsultationFact(c.consultee, Role(c.role), c.borough_code, c.outcome, c.id)
+            for c in consulted
         ),
         impact_assessed=row.impact_assessment is not None,
         public_notice_before=bool(
@@ -126,6 +142,15 @@ def facts_from(
         extensions=extension_count,
         authorised_by=row.authorised_by,
         ratified_by=row.ratified_by,
+        impact_residual_risk=impact.get("residual_risk"),
+        impact_next_review=datetime.fromisoformat(review) if isinstance(review, str) else None,
+        impact_assessed_at=row.impact_assessed_at,
+        responses=tuple(
+            ResponseFact(r.responder, r.concerning, r.consultation_id, r.recorded_at)
+            for r in responded
+        ),
+        pre_approved_by=approved[0].approved_by if approved else None,
+        awaiting_ratification=row.urgent and row.ratified_at is None,
     )
 
 
@@ -223,6 +248,7 @@ def act(
             row.updated_at = now
             flag_modified(row, "updated_at")  # every action bumps the version, even at one instant
             session.flush()  # the version check: a concurrent change raises StaleDataError
+            open_debrief_task(session, row, now)
             audit_clock(session, row, earlier, now)
             append_entry(
                 session,
@@ -259,6 +285,25 @@ def act(
             deployment_id=deployment_id,
         )
         raise
+
+
+def act_on(
+    context: WorkflowContext,
+    acting_as: ActorRef,
+    deployment_id: str,
+    command: DeploymentCommand,
+    action: Action,
+) -> int:
+    """:func:`act` for a command: its name is what was attempted, its expected version
+    guards the change."""
+    return act(
+        context,
+        acting_as,
+        deployment_id,
+        command.action,
+        action,
+        expected_version=command.expected_version,
+    )
 
 
 REFUSALS = (InvalidTransition, NotAuthorised, PolicyViolation)

@@ -1,78 +1,84 @@
-"""Decisions on a deployment: authorise (or urgently), ratify, extend, revoke, complete, debrief."""
+"""Decisions on a deployment: authorise (or urgently), ratify, record the s60(3A) notice,
+extend, revoke, complete, debrief, and oversight's pre-approval beyond a ceiling; each the
+handler of one command of :mod:`patrolgate.workflow.commands`."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from patrolgate.errors import InvalidInput
 from patrolgate.policy import PolicyProfile
-from patrolgate.store.deployment_repository import authorised_overlapping
-from patrolgate.store.workflow_tables import DeploymentRow, ExtensionRow
-from patrolgate.timekeeping import hours
-from patrolgate.workflow.acting import Outcome, act, facts_of, require_state
-from patrolgate.workflow.actors import Actor, ActorRef
+from patrolgate.store.workflow_tables import (
+    DeploymentRow,
+    ExtensionRow,
+    OversightApprovalRow,
+    UserRow,
+)
+from patrolgate.workflow.acting import Outcome, act_on, facts_of, require_state
+from patrolgate.workflow.actors import Actor, ActorRef, actor_of, same_person
+from patrolgate.workflow.commands import (
+    Authorise,
+    Complete,
+    Extend,
+    PreApprove,
+    Ratify,
+    RecordDebrief,
+    RecordNotice,
+    Revoke,
+)
 from patrolgate.workflow.context import WorkflowContext
-from patrolgate.workflow.documents import Debrief
-from patrolgate.workflow.errors import InvalidTransition
+from patrolgate.workflow.errors import InvalidTransition, NotFound
 from patrolgate.workflow.lifecycle import EndReason, State
+from patrolgate.workflow.rarity_count import rarity_facts
 from patrolgate.workflow.rules import (
-    RarityFacts,
     check_authorisation,
     check_debrief,
     check_extension,
+    check_notice,
+    check_pre_approver,
     check_ratification,
     check_stand_down,
+    superior_notice_due,
 )
+from patrolgate.workflow.tasks import DEBRIEF, SUPERIOR_NOTICE, close_task, open_notice_task
 
 
-def rarity_facts(session: Session, row: DeploymentRow, profile: PolicyProfile) -> RarityFacts:
-    """Earlier authorised deployments in the same boroughs within the rolling period."""
-    window_start = row.start - timedelta(days=profile.rarity.period_days)
-    others = authorised_overlapping(session, row.borough_codes, window_start, row.start, row.id)
-    total = sum(
-        hours(min(o.ended_at or o.end, row.start) - max(o.start, window_start)) for o in others
+def _ratifiable(row: DeploymentRow) -> bool:
+    return (
+        row.urgent
+        and row.ratified_at is None
+        and State(row.state) in (State.AUTHORISED, State.ACTIVE)
     )
-    return RarityFacts(deployments=len(others), hours=max(total, 0.0))
-
-
-def _reason(text: str | None, what: str) -> str:
-    if text is None or len(text.strip()) < 3:
-        raise InvalidInput(f"{what}: give a reason (--reason)")
-    return text.strip()
 
 
 def authorise(
-    context: WorkflowContext,
-    acting_as: ActorRef,
-    deployment_id: str,
-    *,
-    conditions: str | None = None,
-    expected_version: int | None = None,
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: Authorise
 ) -> int:
-    """Authorise a submitted deployment, or ratify an urgent one (the strategic commander)."""
+    """Authorise a submitted deployment with the authoriser's written grounds, or ratify an
+    urgent one (the strategic commander). The rarity counts are taken under the locks of
+    this transaction, and what they came to is recorded with the decision."""
+    grounds = command.grounds.strip()
+    conditions = (command.conditions or "").strip() or None
 
     def action(
         session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
     ) -> Outcome:
-        if (
-            row.urgent
-            and row.ratified_at is None
-            and State(row.state) in (State.AUTHORISED, State.ACTIVE)
-        ):
-            return _ratify(session, actor, row, profile, now)
+        if _ratifiable(row):
+            return _ratify(session, actor, row, profile, now, grounds)
         require_state(profile, row, "authorise")
         facts = facts_of(session, row)
-        decision = check_authorisation(
-            profile, actor, facts, now, rarity_facts(session, row, profile)
-        )
+        rarity = rarity_facts(session, row, profile, now, lock=True)
+        decision = check_authorisation(profile, actor, facts, now, rarity)
         row.state = State.AUTHORISED.value
         row.authorised_by = actor.login
         row.authorised_at = now
-        row.conditions = (conditions or "").strip() or None
+        row.grounds = grounds
+        row.conditions = conditions
         row.escalated = decision.escalated
+        row.escalation_reason = decision.escalation_reason
         if row.start < now:  # a period cannot start before it was authorised
             row.start = now
         extra: list[tuple[str, str | None, dict[str, Any]]] = []
@@ -87,25 +93,39 @@ def authorise(
                     {"profile": profile.name, "boroughs": row.borough_codes, "escalated": True},
                 )
             )
+        notice_hours = superior_notice_due(profile, actor)
+        notice_due = None
+        if notice_hours is not None:
+            notice_due = open_notice_task(session, row, actor.login, notice_hours, now).due_at
         return Outcome(
             "deployment.urgently-authorised" if decision.urgent else "deployment.authorised",
-            reason=row.conditions,
+            reason=grounds,
             details={
-                "conditions": row.conditions,
+                "grounds": grounds,
+                "conditions": conditions,
                 "urgent": decision.urgent,
                 "ratification_due": row.ratification_due,
                 "escalated": decision.escalated,
+                "rarity": decision.rarity.as_dict() if decision.rarity else None,
+                "rarity_counted": {
+                    b.code: list(b.deployment_ids) for b in rarity.boroughs if b.deployment_ids
+                },
+                "pre_approved_by": facts.pre_approved_by,
+                "superior_notice_due": notice_due,
             },
             extra_entries=extra,
         )
 
-    return act(
-        context, acting_as, deployment_id, "authorise", action, expected_version=expected_version
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def _ratify(
-    session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
+    session: Session,
+    actor: Actor,
+    row: DeploymentRow,
+    profile: PolicyProfile,
+    now: datetime,
+    grounds: str | None = None,
 ) -> Outcome:
     if not row.urgent or row.ratified_at is not None or row.ratification_due is None:
         raise InvalidTransition(profile.refusal(f"deployment {row.id} has nothing to ratify"))
@@ -113,44 +133,79 @@ def _ratify(
     check_ratification(profile, actor, facts_of(session, row), now, row.ratification_due)
     row.ratified_by = actor.login
     row.ratified_at = now
-    return Outcome("deployment.ratified", details={"ratified_within_window": True})
-
-
-def ratify(
-    context: WorkflowContext,
-    acting_as: ActorRef,
-    deployment_id: str,
-    *,
-    expected_version: int | None = None,
-) -> int:
-    """Ratify an urgent authorisation within the profile's window."""
-    return act(
-        context, acting_as, deployment_id, "ratify", _ratify, expected_version=expected_version
+    return Outcome(
+        "deployment.ratified",
+        reason=grounds,
+        details={"ratified_within_window": True, "grounds": grounds},
     )
 
 
+def ratify(
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: Ratify
+) -> int:
+    """Ratify an urgent authorisation within the profile's window."""
+
+    def action(
+        session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
+    ) -> Outcome:
+        return _ratify(session, actor, row, profile, now)
+
+    return act_on(context, acting_as, deployment_id, command, action)
+
+
+def _user(session: Session, login: str) -> Actor:
+    row = session.get(UserRow, login)
+    if row is None:
+        row = next(
+            (u for u in session.scalars(select(UserRow)) if same_person(u.login, login)), None
+        )
+    if row is None or not row.active:
+        raise NotFound(f"no active user {login!r}")
+    return actor_of(row)
+
+
+def record_notice(
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: RecordNotice
+) -> int:
+    """Record that the senior officer the profile names was told (s60(3A))."""
+    note = (command.note or "").strip() or None
+
+    def action(
+        session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
+    ) -> Outcome:
+        require_state(profile, row, "record-notice")
+        informed = _user(session, command.informed)
+        check_notice(profile, actor, facts_of(session, row), informed)
+        owed = close_task(session, row.id, SUPERIOR_NOTICE, actor.login, now, note)
+        if owed is None:
+            raise InvalidTransition(
+                profile.refusal(f"deployment {row.id} owes no notice to a senior officer now")
+            )
+        return Outcome(
+            "deployment.superior-informed",
+            reason=note,
+            details={
+                "informed": informed.login,
+                "rank": informed.rank.value,
+                "due_at": owed.due_at,
+                "in_time": now <= owed.due_at,
+            },
+        )
+
+    return act_on(context, acting_as, deployment_id, command, action)
+
+
 def extend(
-    context: WorkflowContext,
-    acting_as: ActorRef,
-    deployment_id: str,
-    *,
-    until: datetime,
-    reason: str,
-    expected_version: int | None = None,
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: Extend
 ) -> int:
     """Extend a live deployment's end, within the profile's steps and maximum."""
-    why = _reason(reason, "extend")
-    if until.tzinfo is None:
-        raise InvalidInput("--until needs a time zone")
+    why = command.reason.strip()
+    until = command.until
 
     def action(
         session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
     ) -> Outcome:
         require_state(profile, row, "extend")
-        if row.urgent and row.ratified_at is None:
-            raise InvalidTransition(
-                profile.refusal("an urgent authorisation must be ratified before it is extended")
-            )
         step = check_extension(profile, actor, facts_of(session, row), until, now)
         session.add(
             ExtensionRow(
@@ -171,21 +226,19 @@ def extend(
             details={"step": step + 1, "previous_end": previous, "new_end": until},
         )
 
-    return act(
-        context, acting_as, deployment_id, "extend", action, expected_version=expected_version
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
-def _stand_down(
+def stand_down(
     context: WorkflowContext,
     acting_as: ActorRef,
     deployment_id: str,
-    reason: str,
-    end_reason: EndReason,
-    expected_version: int | None,
+    command: Revoke | Complete,
 ) -> int:
-    verb = "revoke" if end_reason is EndReason.REVOKED else "complete"
-    why = _reason(reason, verb)
+    """Revoke a live authorisation, or stand an active deployment down early (completed)."""
+    end_reason = EndReason.REVOKED if isinstance(command, Revoke) else EndReason.COMPLETED
+    verb = command.action
+    why = command.reason.strip()
 
     def action(
         session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
@@ -199,46 +252,14 @@ def _stand_down(
         row.end_note = why
         return Outcome(f"deployment.{end_reason.value}", reason=why)
 
-    return act(context, acting_as, deployment_id, verb, action, expected_version=expected_version)
-
-
-def revoke(
-    context: WorkflowContext,
-    acting_as: ActorRef,
-    deployment_id: str,
-    *,
-    reason: str,
-    expected_version: int | None = None,
-) -> int:
-    """Revoke a live authorisation now."""
-    return _stand_down(
-        context, acting_as, deployment_id, reason, EndReason.REVOKED, expected_version
-    )
-
-
-def complete(
-    context: WorkflowContext,
-    acting_as: ActorRef,
-    deployment_id: str,
-    *,
-    reason: str,
-    expected_version: int | None = None,
-) -> int:
-    """Stand an active deployment down early because its job is done."""
-    return _stand_down(
-        context, acting_as, deployment_id, reason, EndReason.COMPLETED, expected_version
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def debrief(
-    context: WorkflowContext,
-    acting_as: ActorRef,
-    deployment_id: str,
-    report: Debrief,
-    *,
-    expected_version: int | None = None,
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: RecordDebrief
 ) -> int:
     """Record the debrief of an ended deployment; community complaints may notify oversight."""
+    report = command.report
 
     def action(
         session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
@@ -249,6 +270,7 @@ def debrief(
         row.debrief = report.model_dump(mode="json")
         row.debriefed_by = actor.login
         row.debriefed_at = now
+        owed = close_task(session, row.id, DEBRIEF, actor.login, now, None)
         extra: list[tuple[str, str | None, dict[str, Any]]] = []
         trigger = profile.debrief_community_trigger
         if trigger and report.complaints_received >= trigger:
@@ -261,9 +283,38 @@ def debrief(
                 )
             )
         return Outcome(
-            "deployment.debriefed", details={"debrief": row.debrief}, extra_entries=extra
+            "deployment.debriefed",
+            details={
+                "debrief": row.debrief,
+                "due_at": owed.due_at if owed is not None else None,
+                "in_time": owed is None or now <= owed.due_at,
+            },
+            extra_entries=extra,
         )
 
-    return act(
-        context, acting_as, deployment_id, "debrief", action, expected_version=expected_version
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
+
+
+def pre_approve(
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: PreApprove
+) -> int:
+    """Oversight's recorded pre-approval for this deployment to go beyond the ceiling."""
+    reason = command.reason.strip()
+
+    def action(
+        session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
+    ) -> Outcome:
+        require_state(profile, row, "pre-approve")
+        check_pre_approver(profile, actor, facts_of(session, row))
+        session.add(
+            OversightApprovalRow(
+                deployment_id=row.id, approved_by=actor.login, reason=reason, recorded_at=now
+            )
+        )
+        return Outcome(
+            "oversight.pre-approved",
+            reason=reason,
+            details={"profile": profile.name, "boroughs": row.borough_codes},
+        )
+
+    return act_on(context, acting_as, deployment_id, command, action)

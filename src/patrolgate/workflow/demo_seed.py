@@ -14,7 +14,7 @@ from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.store.tables import AreaRow
 from patrolgate.store.workflow_tables import DeploymentRow, UserRow
-from patrolgate.workflow.documents import ImpactAssessment, Rationale, parse_document
+from patrolgate.workflow.documents import Debrief, ImpactAssessment, Rationale, parse_document
 from patrolgate.workflow.errors import PolicyViolation
 from patrolgate.workflow.service import Workflow
 
@@ -119,9 +119,14 @@ def _intel(workflow: Workflow, area: str, start: datetime, text: str, handling: 
 
 
 def seed_demo_deployments(database: Database, settings: Settings) -> list[str]:
-    """Seed users, intelligence and three deployments (active, expired, refused); idempotent.
+    """Seed users, intelligence and three deployments (expired and debriefed, active,
+    refused), each through the rules in force; idempotent.
 
-    Returns the ids of the demo deployments (the existing ones if already seeded).
+    The s60 authorisation was given by an inspector over the Southwark commander's
+    objection: he answered it in writing first, and a superintendent was told (s60(3A)).
+    The armed patrol is running under a commander's grounds; the Hackney proposal was
+    refused because no community impact assessment was recorded. Returns the ids of the
+    demo deployments (the existing ones if already seeded).
     """
     with database.sessions() as session:
         if session.get(UserRow, "sfc.adams") is not None:
@@ -140,7 +145,7 @@ def seed_demo_deployments(database: Database, settings: Settings) -> list[str]:
     for login, (role, rank, borough) in DEMO_USERS.items():
         workflow.add_user(first_user, login, role=role, rank=rank, borough_code=borough)
 
-    # Expired: an s60 authorisation ten days ago, in Southwark, run to its end.
+    # Expired: an s60 authorisation ten days ago, in Southwark, run to its end and debriefed.
     start = clock[0] + timedelta(hours=2)
     intel = _intel(workflow, wards[SOUTHWARK], start, "Weapons reported carried around the estate.")
     expired = workflow.propose(
@@ -153,8 +158,32 @@ def seed_demo_deployments(database: Database, settings: Settings) -> list[str]:
         intelligence_ids=[intel],
         rationale=_rationale("weapons-carried", "Weapons reported carried in the locality."),
     )
-    workflow.consult("bc.southwark", expired, outcome="support", notes="Borough supports.")
-    workflow.authorise("insp1", expired, conditions="Brief on s60 code of practice")
+    workflow.consult(
+        "bc.southwark",
+        expired,
+        outcome="object",
+        notes="Objects: recent searches in this ward have strained trust; prefer patrols.",
+    )
+    objection = workflow.show_deployment("insp1", expired)["consultations"][0]["id"]
+    workflow.respond(
+        "insp1",
+        expired,
+        concerning="objection",
+        consultation_id=objection,
+        text="Patrols alone do not address the weapons reported; the period is kept short "
+        "and searches are briefed on the code of practice, with the borough told hourly.",
+    )
+    workflow.authorise(
+        "insp1",
+        expired,
+        grounds="Graded intelligence (1A) that knives are being carried around the estate "
+        "tonight; s60(1)(b) test met for this ward for 18 hours.",
+        conditions="Brief on s60 code of practice",
+    )
+    clock[0] += timedelta(hours=1)
+    workflow.record_notice("tfc1", expired, informed="tfc1", note="Told by telephone.")
+    clock[0] = start + timedelta(hours=30)
+    workflow.debrief("proposer1", expired, _debrief())
 
     # Active: an armed patrol authorised three hours ago in Lambeth, running now.
     clock[0] = now - timedelta(hours=3)
@@ -176,7 +205,13 @@ def seed_demo_deployments(database: Database, settings: Settings) -> list[str]:
         "bc.lambeth", active, outcome="concerns", notes="Supports; engage youth groups."
     )
     workflow.assess_impact("sfc.adams", active, _impact(now + timedelta(days=1)))
-    workflow.authorise("sfc.adams", active, conditions="Review at each shift change")
+    workflow.authorise(
+        "sfc.adams",
+        active,
+        grounds="Reliable intelligence (1A) of an imminent retaliatory shooting in this ward; "
+        "unarmed options do not meet the threat; the smallest area for 12 hours.",
+        conditions="Review at each shift change",
+    )
 
     # Refused: no community impact assessment, so the authorisation is refused on the record.
     clock[0] = now - timedelta(minutes=30)
@@ -194,7 +229,23 @@ def seed_demo_deployments(database: Database, settings: Settings) -> list[str]:
     )
     workflow.consult("bc.hackney", refused, outcome="support", notes="Borough supports.")
     with contextlib.suppress(PolicyViolation):  # the refusal is recorded in the audit trail
-        workflow.authorise("sfc.adams", refused)
+        workflow.authorise(
+            "sfc.adams",
+            refused,
+            grounds="Serious violence is expected after the event; armed officers deter it.",
+        )
     clock[0] = now
     workflow.sweep()
     return [expired, active, refused]
+
+
+def _debrief() -> Debrief:
+    data: dict[str, Any] = {
+        "summary": "Searches ran in the authorised ward and hours; no serious violence.",
+        "patrol_conformance": "Patrol records match the authorised area and period.",
+        "outcomes": {"stops": 14, "arrests": 1, "weapons_recovered": 1},
+        "community_feedback": "Mixed: some reassurance, concern from young residents.",
+        "complaints_received": 0,
+        "public_notice_after": "Borough social media and the ward panel told the next day.",
+    }
+    return parse_document(Debrief, data, "demo debrief")

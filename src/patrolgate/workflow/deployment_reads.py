@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from patrolgate.store.workflow_tables import DeploymentRow
+from patrolgate.store.workflow_tables import DeploymentRow, TaskRow
 from patrolgate.workflow.rules import DeploymentFacts
 
 #: (version, updated_at, last audit sequence number naming the deployment)
@@ -36,6 +36,8 @@ class LoadedDeployment:
     facts: DeploymentFacts
     #: JSON-ready documents, consultations, extensions and timeline.
     details: dict[str, Any]
+    #: Tasks owed on it (detached; read only).
+    tasks: tuple[TaskRow, ...] = ()
 
 
 class LoadedDeployments:

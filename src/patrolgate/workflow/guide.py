@@ -1,226 +1,367 @@
-"""What a deployment still needs, and which actions a user may take on it now.
+"""What a deployment still needs, what each user may do on it now, and why not.
 
-An adapter over the workflow's public rules (``patrolgate.workflow.rules``) and lifecycle:
-it asks the same questions the services ask, without writing anything, so the UI offers
-exactly the actions the user holds the authority for. The services still decide: an
-action offered here can be refused there (a missing step), and that refusal is recorded.
+The same rule functions the handlers enforce (:mod:`patrolgate.workflow.rules`) are asked
+here, with the same facts, without writing anything: the checklist is the list of
+requirements whose missing items are the refusal's words; each action's verdict is the
+refusal the handler would raise (or its warnings, such as a rarity escalation, when it
+would pass). So a page never offers an action the rules will refuse without saying so
+first, and "nothing you may do" says why: the role, rank or borough, or the state.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
 
 from patrolgate.policy import PolicyProfile, Role
-from patrolgate.store import Database
 from patrolgate.store.workflow_tables import DeploymentRow
-from patrolgate.workflow import Actor, State
 from patrolgate.workflow.acting import facts_of, profile_of
-from patrolgate.workflow.errors import NotAuthorised, PolicyViolation
-from patrolgate.workflow.lifecycle import ALLOWED_FROM, effective_state
-from patrolgate.workflow.proposals import ASSESSORS
+from patrolgate.workflow.actors import Actor, same_person
+from patrolgate.workflow.errors import InvalidTransition, NotAuthorised, PolicyViolation
+from patrolgate.workflow.lifecycle import ALLOWED_FROM, State, effective_state
+from patrolgate.workflow.rarity_count import rarity_facts
 from patrolgate.workflow.rules import (
-    COMMANDERS,
+    NO_RARITY,
     DeploymentFacts,
+    RarityFacts,
+    RarityPosition,
+    Requirement,
+    check_assessor,
+    check_authorisation,
     check_consultee,
-    require_authority,
+    check_debriefer,
+    check_extender,
+    check_notice_recorder,
+    check_pre_approver,
+    check_ratification,
+    check_responder,
+    check_stand_down,
+    check_submit,
+    rarity_position,
+    rarity_warnings,
+    requirements,
+    urgent_allowed,
 )
 from patrolgate.workflow.views import Dossier
 
-#: Every action a deployment page can offer, in the order it shows them.
-ACTIONS = (
-    "submit",
-    "consult",
-    "assess-impact",
-    "authorise",
-    "ratify",
-    "extend",
-    "complete",
-    "revoke",
-    "debrief",
-)
+#: Every action a deployment page can offer, in the order it shows them, with its words.
+ACTIONS: dict[str, str] = {
+    "submit": "Submit the draft",
+    "consult": "Record a consultation",
+    "assess-impact": "Record the community impact assessment",
+    "respond": "Answer an objection or a high residual risk",
+    "pre-approve": "Pre-approve beyond the rarity ceiling",
+    "authorise": "Authorise",
+    "ratify": "Ratify the urgent authorisation",
+    "record-notice": "Record that a superintendent was told",
+    "extend": "Extend",
+    "complete": "Stand down (job done)",
+    "revoke": "Revoke",
+    "debrief": "Record the debrief",
+}
+
+Outcome = Literal["allowed", "refused", "not-yours", "not-now"]
 
 
 @dataclass(frozen=True)
-class CheckItem:
-    """One thing an authorisation needs, done or not."""
+class Verdict:
+    """What the rules say of one action by one user now.
 
+    ``allowed``: it would pass (``warnings`` say what it sets off); ``refused``: the user
+    holds the authority but a rule refuses it now (``reason``); ``not-yours``: the role,
+    rank, borough or involvement rules the user out; ``not-now``: the state does not allow it.
+    """
+
+    action: str
     label: str
-    done: bool
-    detail: str
+    outcome: Outcome
+    reason: str | None = None
+    warnings: tuple[str, ...] = ()
 
+    @property
+    def offered(self) -> bool:
+        """Shown as a form: it would pass, or it is the user's to take once a rule is met
+        (and the page says which rule first)."""
+        return self.outcome in ("allowed", "refused")
 
-def checklist(profile: PolicyProfile, facts: DeploymentFacts) -> list[CheckItem]:
-    """What must be in place before the deployment can be authorised."""
-    req = profile.requirements
-    items: list[CheckItem] = []
-    if req.borough_consultation:
-        consulted = {
-            c.borough_code for c in facts.consultations if c.role is Role.BOROUGH_COMMANDER
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "action": self.action,
+            "label": self.label,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "warnings": list(self.warnings),
         }
-        for borough in facts.borough_codes:
-            items.append(
-                CheckItem(
-                    f"Consultation: borough commander of {facts.borough_words(borough)}",
-                    borough in consulted,
-                    "recorded" if borough in consulted else "awaiting the borough commander",
-                )
-            )
-    if req.impact_assessment:
-        items.append(
-            CheckItem(
-                "Community impact assessment",
-                facts.impact_assessed,
-                "recorded"
-                if facts.impact_assessed
-                else "awaiting a community officer or the strategic commander",
-            )
-        )
-    if req.public_notice.before:
-        items.append(
-            CheckItem(
-                "Public told in advance (or why not practicable)",
-                facts.public_notice_before,
-                "recorded in the impact assessment"
-                if facts.public_notice_before
-                else "to be recorded in the impact assessment",
-            )
-        )
-    if req.min_reliable_intelligence:
-        reliable = [
-            i
-            for i in facts.intelligence
-            if req.is_reliable(i.source, i.assessment)
-            and i.valid_from < facts.end
-            and i.valid_to > facts.start
-        ]
-        items.append(
-            CheckItem(
-                f"Intelligence of a reliable grade ({req.reliable_words()}), "
-                "valid during the deployment",
-                len(reliable) >= req.min_reliable_intelligence,
-                f"{len(reliable)} of {req.min_reliable_intelligence} needed linked "
-                f"({', '.join(f'{i.source}{i.assessment}' for i in facts.intelligence) or 'none'})",
-            )
-        )
-    items.append(
-        CheckItem(
-            f"Authoriser: {profile.authorise.describe()}",
-            facts.authorised_by is not None,
-            f"authorised by {facts.authorised_by}" if facts.authorised_by else "not yet authorised",
-        )
-    )
-    return items
 
 
-def _holds(check: Any) -> bool:
+@dataclass(frozen=True)
+class Evaluation:
+    """The rules' answer on one deployment for one user at one instant."""
+
+    state: State
+    checklist: tuple[Requirement, ...]
+    authoriser: str
+    authorised_by: str | None
+    verdicts: tuple[Verdict, ...]
+    rarity: RarityPosition | None
+    facts: DeploymentFacts = field(repr=False)
+
+    @property
+    def actions(self) -> list[str]:
+        """The actions that would pass now."""
+        return [v.action for v in self.verdicts if v.outcome == "allowed"]
+
+    def verdict(self, action: str) -> Verdict:
+        """The verdict on ``action``."""
+        return next(v for v in self.verdicts if v.action == action)
+
+    @property
+    def ready(self) -> bool:
+        """Every requirement before authorisation is met."""
+        return all(item.met for item in self.checklist)
+
+    def why_nothing(self) -> list[str]:
+        """Why the user may do nothing now: each action the state allows, and its refusal."""
+        if any(v.offered for v in self.verdicts):
+            return []
+        relevant = [v for v in self.verdicts if v.outcome != "not-now" and v.reason]
+        if not relevant:
+            return [f"nothing can be done on a deployment that is {self.state.value}"]
+        return [f"{v.label}: {v.reason}" for v in relevant]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as the deployment page and the API give it."""
+        return {
+            "state": self.state.value,
+            "checklist": [
+                {"key": i.key, "label": i.label, "done": i.met, "detail": i.detail}
+                for i in self.checklist
+            ]
+            + [
+                {
+                    "key": "authoriser",
+                    "label": f"Authoriser: {self.authoriser}",
+                    "done": self.authorised_by is not None,
+                    "detail": f"authorised by {self.authorised_by}"
+                    if self.authorised_by
+                    else "not yet authorised",
+                }
+            ],
+            "ready": self.ready,
+            "actions": self.actions,
+            "verdicts": [v.as_dict() for v in self.verdicts],
+            "offered": [v.action for v in self.verdicts if v.offered],
+            "why_nothing": self.why_nothing(),
+            "rarity": self.rarity.as_dict() if self.rarity is not None else None,
+            "awaiting_debrief": self.state is State.ENDED,
+        }
+
+
+def _verdict(action: str, check: Callable[[], object], warnings: tuple[str, ...] = ()) -> Verdict:
+    label = ACTIONS[action]
     try:
         check()
-    except (NotAuthorised, PolicyViolation):
-        return False
-    return True
+    except NotAuthorised as error:
+        return Verdict(action, label, "not-yours", str(error))
+    except InvalidTransition as error:
+        return Verdict(action, label, "not-now", str(error))
+    except PolicyViolation as error:
+        return Verdict(action, label, "refused", str(error), warnings)
+    return Verdict(action, label, "allowed", None, warnings)
 
 
-def may_take(
-    profile: PolicyProfile, actor: Actor, row: DeploymentRow, facts: DeploymentFacts, now: datetime
-) -> list[str]:
-    """Actions the lifecycle allows now and ``actor`` holds the authority for."""
+def _checks(
+    profile: PolicyProfile,
+    actor: Actor,
+    row: DeploymentRow,
+    facts: DeploymentFacts,
+    now: datetime,
+    rarity: RarityFacts,
+) -> dict[str, Callable[[], object]]:
+    """The rule each action's handler enforces, before its input is known."""
+    ratifiable = facts.awaiting_ratification and row.ratification_due is not None
+    due = row.ratification_due or now
+
+    def authorise() -> object:
+        if ratifiable:
+            raise InvalidTransition(
+                profile.refusal("an urgent authorisation is ratified, not authorised again")
+            )
+        return check_authorisation(profile, actor, facts, now, rarity)
+
+    def ratify() -> object:
+        if not ratifiable:
+            raise InvalidTransition(profile.refusal(f"deployment {row.id} has nothing to ratify"))
+        check_ratification(profile, actor, facts, now, due)
+        return None
+
+    return {
+        "submit": lambda: check_submit(profile, actor, facts),
+        "consult": lambda: check_consultee(profile, actor, facts),
+        "assess-impact": lambda: check_assessor(profile, actor, facts),
+        "respond": lambda: check_responder(profile, actor, facts),
+        "pre-approve": lambda: check_pre_approver(profile, actor, facts),
+        "authorise": authorise,
+        "ratify": ratify,
+        "record-notice": lambda: check_notice_recorder(profile, actor, facts),
+        "extend": lambda: check_extender(profile, actor, facts, now),
+        "complete": lambda: check_stand_down(profile, actor, facts, "complete"),
+        "revoke": lambda: check_stand_down(profile, actor, facts, "revoke"),
+        "debrief": lambda: check_debriefer(profile, actor, facts),
+    }
+
+
+def evaluate(
+    actor: Actor,
+    row: DeploymentRow,
+    facts: DeploymentFacts,
+    now: datetime,
+    rarity: RarityFacts,
+    *,
+    notice_open: bool = False,
+) -> Evaluation:
+    """The checklist and a verdict on every action for ``actor``, from the rules."""
+    profile = profile_of(row)
     state = effective_state(row, now)
-    offered: list[str] = []
-    for action in ACTIONS:
+    deferred = profile.urgent.deferred_steps if urgent_allowed(profile, actor, facts) else ()
+    checklist = tuple(requirements(profile, facts, now, () if row.authorised_at else deferred))
+    position = rarity_position(profile, facts, rarity) if row.authorised_at is None else None
+    warnings = rarity_warnings(profile, position)
+    verdicts = []
+    for action, check in _checks(profile, actor, row, facts, now, rarity).items():
         if state not in ALLOWED_FROM[action]:
+            allowed = " or ".join(s.value for s in ALLOWED_FROM[action])
+            verdicts.append(
+                Verdict(
+                    action,
+                    ACTIONS[action],
+                    "not-now",
+                    profile.refusal(f"the deployment is {state.value}; this needs it {allowed}"),
+                )
+            )
             continue
-        if _may(action, profile, actor, row, facts):
-            offered.append(action)
-    return offered
-
-
-def _may(
-    action: str, profile: PolicyProfile, actor: Actor, row: DeploymentRow, facts: DeploymentFacts
-) -> bool:
-    ratifiable = row.urgent and row.ratified_at is None
-    if action == "submit":
-        return actor.login == row.proposer
-    if action == "consult":
-        already = {c.consultee for c in facts.consultations}
-        return actor.login not in already and _holds(lambda: check_consultee(profile, actor, facts))
-    if action == "assess-impact":
-        return actor.role in ASSESSORS
-    if action == "authorise":
-        if not (
-            profile.authorise.allows(actor.role, actor.rank)
-            or _urgent_allowed(profile, actor, facts)
-        ):
-            return False
-        return _separate(profile, actor, facts)
-    if action == "ratify":
-        ratify = profile.urgent.ratify
-        return (
-            ratifiable
-            and ratify is not None
-            and ratify.allows(actor.role, actor.rank)
-            and actor.login != facts.authorised_by
-            and _separate(profile, actor, facts)
-        )
-    if action == "extend":
-        step = facts.extensions
-        if ratifiable or step >= len(profile.extensions):
-            return False
-        rule = profile.extensions[step]
-        return _holds(lambda: require_authority(profile, rule, actor, "extension"))
-    if action in ("complete", "revoke"):
-        return actor.login in (facts.authorised_by, facts.ratified_by) or profile.revoke.allows(
-            actor.role, actor.rank
-        )
-    if action == "debrief":
-        return actor.login in (facts.proposer, facts.authorised_by) or actor.role in COMMANDERS
-    return False
-
-
-def _urgent_allowed(profile: PolicyProfile, actor: Actor, facts: DeploymentFacts) -> bool:
-    urgent = profile.urgent
-    return bool(
-        urgent.allowed
-        and urgent.authority is not None
-        and facts.trigger.value == "serious-assault"
-        and urgent.authority.allows(actor.role, actor.rank)
+        if action == "record-notice" and not notice_open:
+            verdicts.append(
+                Verdict(action, ACTIONS[action], "not-now", "no notice to a senior officer is owed")
+            )
+            continue
+        verdicts.append(_verdict(action, check, warnings if action == "authorise" else ()))
+    return Evaluation(
+        state=state,
+        checklist=checklist,
+        authoriser=profile.authorise.describe(),
+        authorised_by=row.authorised_by,
+        verdicts=tuple(verdicts),
+        rarity=position,
+        facts=facts,
     )
 
 
-def _separate(profile: PolicyProfile, actor: Actor, facts: DeploymentFacts) -> bool:
-    sep = profile.separation
-    if sep.proposer_may_not_authorise and actor.login == facts.proposer:
-        return False
-    involved = set(facts.investigators) | {i.author for i in facts.intelligence}
-    return not (sep.investigator_may_not_authorise and actor.login in involved)
+def evaluate_in(session: Session, actor: Actor, row: DeploymentRow, now: datetime) -> Evaluation:
+    """The evaluation of a deployment read in ``session`` (its facts and rarity counts)."""
+    from patrolgate.store.deployment_repository import task
+
+    profile = profile_of(row)
+    facts = facts_of(session, row)
+    rarity = (
+        rarity_facts(session, row, profile, now, lock=False)
+        if row.authorised_at is None
+        else NO_RARITY
+    )
+    owed = task(session, row.id, "superior-notice")
+    return evaluate(
+        actor, row, facts, now, rarity, notice_open=owed is not None and owed.done_at is None
+    )
 
 
-def guide(database: Database, actor: Actor, deployment_id: str, now: datetime) -> dict[str, Any]:
-    """The checklist and the actions ``actor`` may take on one deployment."""
-    with database.sessions() as session:
-        row = session.get(DeploymentRow, deployment_id)
-        if row is None:
-            return {"checklist": [], "actions": [], "state": None}
-        return guide_from(actor, row, facts_of(session, row), now)
+def dossier_evaluation(dossier: Dossier) -> Evaluation:
+    """The evaluation of a deployment whose page was read already (its facts, rarity
+    counts and open tasks come with it)."""
+    return evaluate(
+        dossier.actor,
+        dossier.row,
+        dossier.facts,
+        dossier.now,
+        dossier.rarity,
+        notice_open=dossier.notice_open,
+    )
 
 
 def dossier_guide(dossier: Dossier) -> dict[str, Any]:
-    """The checklist and actions for a deployment already read (no further query)."""
-    return guide_from(dossier.actor, dossier.row, dossier.facts, dossier.now)
+    """The checklist and every verdict for a deployment already read, JSON-ready."""
+    return dossier_evaluation(dossier).as_dict()
 
 
-def guide_from(
-    actor: Actor, row: DeploymentRow, facts: DeploymentFacts, now: datetime
-) -> dict[str, Any]:
-    """The checklist and the actions ``actor`` may take, from the deployment's facts."""
-    profile = profile_of(row)
-    state = effective_state(row, now)
-    items = checklist(profile, facts)
-    return {
-        "state": state.value,
-        "checklist": [{"label": i.label, "done": i.done, "detail": i.detail} for i in items],
-        "ready": all(i.done for i in items[:-1]),
-        "actions": may_take(profile, actor, row, facts, now),
-        "awaiting_debrief": state is State.ENDED,
-    }
+#: Who is owed what in an inbox: actions that mean "this awaits you".
+AWAITING = {
+    "submit": "submit the draft",
+    "consult": "consultation for your borough",
+    "assess-impact": "community impact assessment",
+    "respond": "a written response to an objection or a high residual risk",
+    "authorise": "authorisation",
+    "ratify": "ratification of an urgent authorisation",
+    "record-notice": "report the authorisation to a superintendent",
+    "debrief": "debrief due",
+    "pre-approve": "pre-approval beyond the rarity ceiling requested",
+}
+
+
+def owed(evaluation: Evaluation, actor: Actor, row: DeploymentRow) -> list[str]:
+    """The actions awaiting ``actor`` on a deployment (extend, complete and revoke are
+    offered, never owed; a debrief only to whoever it is assigned to, and the proposer)."""
+    due = []
+    for verdict in evaluation.verdicts:
+        if verdict.action not in AWAITING:
+            continue
+        if verdict.outcome == "allowed" or (
+            verdict.outcome == "refused" and verdict.action in ("authorise", "ratify")
+        ):
+            due.append(verdict.action)
+    if "assess-impact" in due and evaluation.facts.impact_assessed:
+        due.remove("assess-impact")
+    if "consult" in due and (
+        actor.role is Role.COMMUNITY_OFFICER
+        or any(same_person(actor.login, c.consultee) for c in evaluation.facts.consultations)
+    ):
+        due.remove("consult")  # community officers may respond, but are not owed; nor twice
+    if "debrief" in due and not any(
+        same_person(actor.login, who)
+        for who in (row.ratified_by or row.authorised_by, row.proposer)
+    ):
+        due.remove("debrief")
+    if "pre-approve" in due and not _beyond_ceiling(evaluation):
+        due.remove("pre-approve")
+    if "respond" in due and _answered(evaluation):
+        due.remove("respond")
+    if "authorise" in due and not _theirs_to_decide(evaluation, actor, row):
+        due.remove("authorise")  # a higher rank's, or oversight's pre-approval first
+    return due
+
+
+def _theirs_to_decide(evaluation: Evaluation, actor: Actor, row: DeploymentRow) -> bool:
+    """Whether a rarity position leaves the authorisation to ``actor`` (their rank covers
+    an escalation, and oversight has pre-approved anything beyond the ceiling)."""
+    position = evaluation.rarity
+    if position is None or evaluation.verdict("authorise").outcome == "allowed":
+        return True
+    if _beyond_ceiling(evaluation):
+        return False
+    escalated = profile_of(row).rarity.escalated_min_rank
+    return position.escalation is None or actor.rank >= escalated
+
+
+def _beyond_ceiling(evaluation: Evaluation) -> bool:
+    return (
+        evaluation.rarity is not None
+        and evaluation.rarity.beyond_ceiling is not None
+        and evaluation.facts.pre_approved_by is None
+    )
+
+
+def _answered(evaluation: Evaluation) -> bool:
+    return all(item.met for item in evaluation.checklist if item.key.startswith("response:"))

@@ -1,4 +1,11 @@
-"""Storing and reading intelligence summaries; every read of handling code C is audited."""
+"""Storing and reading intelligence summaries.
+
+Reading never writes: a summary with handling code C (sharing with conditions) is listed
+and shown without its text. Its text is given only by an explicit *reveal*
+(:func:`reveal_intelligence`: a POST with its CSRF token in the browser, ``patrolgate intel
+reveal`` on the command line), to the roles allowed, and every reveal is put on the audit
+trail first, in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ from patrolgate.store.workflow_tables import IntelligenceRow
 from patrolgate.workflow.acting import record_refusal
 from patrolgate.workflow.actors import Actor, ActorRef, load_actor
 from patrolgate.workflow.areas import select_codes
+from patrolgate.workflow.commands import AddIntelligence
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import NotAuthorised, NotFound
 
@@ -34,6 +42,11 @@ def grading_of(row: IntelligenceRow) -> Grading:
     return Grading.of(row.source_evaluation, row.assessment, row.handling)
 
 
+def restricted(row: IntelligenceRow) -> bool:
+    """Whether the summary's text is shared only with conditions (handling code C)."""
+    return row.handling == Handling.CONDITIONS.value
+
+
 def describe(row: IntelligenceRow, *, with_text: bool) -> dict[str, Any]:
     """JSON-ready form; the text only when asked (and allowed)."""
     record: dict[str, Any] = {
@@ -44,18 +57,31 @@ def describe(row: IntelligenceRow, *, with_text: bool) -> dict[str, Any]:
         "grading": grading_of(row).code,
         "author": row.author,
         "redacted": row.redacted_at is not None,
+        "restricted": restricted(row),
     }
     if with_text:
         record["text"] = row.text
     return record
 
 
+def summary_of(command: AddIntelligence) -> IntelligenceSummary:
+    """The summary a command describes, validated (and its text sanitised)."""
+    return IntelligenceSummary(
+        area_codes=tuple(c.strip() for c in command.area_codes if c.strip()),
+        valid_from=command.valid_from,
+        valid_to=command.valid_to,
+        grading=Grading.of(command.source, command.assessment, command.handling),
+        text=command.text,
+    )
+
+
 def add_intelligence(
     context: WorkflowContext,
     acting_as: ActorRef,
-    summary: IntelligenceSummary,
+    command: AddIntelligence | IntelligenceSummary,
 ) -> str:
     """Store a sanitised, graded summary by an analyst or proposer; returns its id."""
+    summary = summary_of(command) if isinstance(command, AddIntelligence) else command
     try:
         with context.database.transaction() as session:
             actor = load_actor(session, acting_as)
@@ -98,14 +124,28 @@ def add_intelligence(
 def read_intelligence(
     context: WorkflowContext, acting_as: ActorRef, intel_id: str
 ) -> dict[str, Any]:
-    """A summary with its text; a read of handling code C is put on the record first."""
+    """A summary as anyone signed in may read it: with its text unless handling code C
+    (then ``restricted`` and no text: reveal it). Writes nothing."""
+    with context.database.reads() as session:
+        load_actor(session, acting_as)
+        row = session.get(IntelligenceRow, intel_id)
+        if row is None:
+            raise NotFound(f"no intelligence summary {intel_id!r}")
+        return describe(row, with_text=not restricted(row))
+
+
+def reveal_intelligence(
+    context: WorkflowContext, acting_as: ActorRef, intel_id: str
+) -> dict[str, Any]:
+    """A summary with its text; revealing handling code C is put on the record first, and
+    only the roles allowed may."""
     try:
         with context.database.transaction() as session:
             actor = load_actor(session, acting_as)
             row = session.get(IntelligenceRow, intel_id)
             if row is None:
                 raise NotFound(f"no intelligence summary {intel_id!r}")
-            if row.handling == Handling.CONDITIONS.value:
+            if restricted(row):
                 _check_conditional_reader(actor)
                 append_entry(
                     session,
@@ -113,7 +153,7 @@ def read_intelligence(
                     actor=actor.login,
                     action="intelligence.read",
                     subject=f"intelligence:{intel_id}",
-                    reason="handling code C: every read is recorded",
+                    reason="handling code C: every reveal is recorded",
                     payload={"intelligence": intel_id},
                 )
             return describe(row, with_text=True)
@@ -121,7 +161,7 @@ def read_intelligence(
         record_refusal(
             context,
             actor=acting_as,
-            attempted="intel show",
+            attempted="intel reveal",
             error=error,
             subject=f"intelligence:{intel_id}",
         )

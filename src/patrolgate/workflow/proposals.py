@@ -1,16 +1,21 @@
-"""Proposing a deployment, consulting on it and assessing its community impact."""
+"""Proposing a deployment, consulting on it, assessing its community impact and answering
+objections: the handlers of :class:`~patrolgate.workflow.commands.Propose`,
+:class:`~patrolgate.workflow.commands.Submit`, :class:`~patrolgate.workflow.commands.Consult`,
+:class:`~patrolgate.workflow.commands.AssessImpact` and
+:class:`~patrolgate.workflow.commands.Respond`."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from patrolgate.audit import jsonable
 from patrolgate.errors import InvalidInput
-from patrolgate.policy import PolicyProfile, Role, Trigger, load_profile
+from patrolgate.policy import PolicyProfile, Role
 from patrolgate.store.audit_repository import append_entry
 from patrolgate.store.deployment_repository import new_id
 from patrolgate.store.workflow_tables import (
@@ -18,31 +23,32 @@ from patrolgate.store.workflow_tables import (
     DeploymentIntelligenceRow,
     DeploymentRow,
     IntelligenceRow,
+    ResponseRow,
     UserRow,
 )
 from patrolgate.workflow.acting import (
     REFUSALS,
     Outcome,
-    act,
+    act_on,
+    facts_of,
     record_refusal,
     require_state,
     row_facts,
 )
-from patrolgate.workflow.actors import Actor, ActorRef, load_actor
+from patrolgate.workflow.actors import Actor, ActorRef, load_actor, same_person
 from patrolgate.workflow.areas import AreaSelection, overlaps, select_codes, select_geojson
+from patrolgate.workflow.commands import AssessImpact, Consult, Propose, Respond, Submit
 from patrolgate.workflow.context import WorkflowContext
-from patrolgate.workflow.documents import ImpactAssessment, Rationale
-from patrolgate.workflow.errors import NotAuthorised, NotFound, PolicyViolation
+from patrolgate.workflow.errors import NotFound, PolicyViolation
 from patrolgate.workflow.lifecycle import State
-from patrolgate.workflow.rules import check_consultee, check_proposal
-
-
-class ConsultationOutcome(StrEnum):
-    """What the consultee said."""
-
-    SUPPORT = "support"
-    CONCERNS = "concerns"
-    OBJECT = "object"
+from patrolgate.workflow.profiles import profile_for_proposal
+from patrolgate.workflow.rules import (
+    check_assessor,
+    check_consultee,
+    check_proposal,
+    check_responder,
+    check_submit,
+)
 
 
 def _area(
@@ -78,68 +84,69 @@ def _link_intelligence(
     return rows
 
 
-def propose(
-    context: WorkflowContext,
-    acting_as: ActorRef,
-    *,
-    profile: str | PolicyProfile,
-    start: datetime,
-    end: datetime,
-    trigger: Trigger | str,
-    rationale: Rationale,
-    area_codes: list[str] | None = None,
-    geojson: dict[str, Any] | None = None,
-    intelligence_ids: list[str] | None = None,
-    submit: bool = True,
-) -> str:
+def _snapshot(
+    context: WorkflowContext, area: AreaSelection, command: Propose
+) -> dict[str, Any] | None:
+    """The forecast for the area and period, computed before any write transaction: a
+    fit may take seconds and must not hold the writer lock (nor the map's)."""
+    if context.forecast is None:
+        return None
+    began = time.monotonic()
+    snapshot = context.forecast(
+        area.geometry, area.area_codes or area.borough_codes, command.start, command.end
+    )
+    if snapshot is None:
+        return None
+    return {
+        **jsonable(snapshot),
+        "taken_at": context.now().isoformat(),
+        "computed_in_seconds": round(time.monotonic() - began, 3),
+    }
+
+
+def propose(context: WorkflowContext, acting_as: ActorRef, command: Propose) -> str:
     """Propose a deployment (submitted at once unless ``submit`` is false); returns its id."""
-    chosen = profile if isinstance(profile, PolicyProfile) else load_profile(profile)
+    rationale = command.rationale
     try:
-        trigger = Trigger(trigger)
-    except ValueError:
-        raise InvalidInput(
-            f"trigger {trigger!r}: imminent-intelligence or serious-assault"
-        ) from None
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("start and end need a time zone")
-    try:
+        with context.database.reads() as session:
+            area = _area(session, command.area_codes, command.geojson)
+        snapshot = _snapshot(context, area, command)
         with context.database.transaction() as session:
             actor = load_actor(session, acting_as)
             now = context.now()
-            area = _area(session, area_codes, geojson)
+            installed = profile_for_proposal(session, command.profile)
+            chosen = installed.profile
             check_proposal(
                 chosen,
                 actor,
-                trigger=trigger,
-                start=start,
-                end=end,
+                trigger=command.trigger,
+                start=command.start,
+                end=command.end,
                 now=now,
                 area_km2=area.area_km2,
                 criterion=rationale.criterion,
                 rights_considered=bool(rationale.rights_consideration),
+                borough_codes=area.borough_codes,
             )
             deployment_id = new_id("dep")
-            snapshot = (
-                context.forecast(area.geometry, area.area_codes or area.borough_codes, start, end)
-                if context.forecast is not None
-                else None
-            )
             row = DeploymentRow(
                 id=deployment_id,
                 profile_name=chosen.name,
                 profile=chosen.model_dump(mode="json"),
+                profile_version=installed.version,
+                profile_sha256=installed.sha256,
                 state=State.DRAFT.value,
-                trigger=trigger.value,
+                trigger=command.trigger.value,
                 area_codes=list(area.area_codes),
                 borough_codes=list(area.borough_codes),
                 geometry=area.geometry,
                 area_km2=area.area_km2,
-                start=start,
-                end=end,
-                requested_end=end,
+                start=command.start,
+                end=command.end,
+                requested_end=command.end,
                 proposer=actor.login,
                 rationale=rationale.model_dump(mode="json"),
-                forecast_snapshot=jsonable(snapshot) if snapshot is not None else None,
+                forecast_snapshot=snapshot,
                 escalated=False,
                 urgent=False,
                 created_at=now,
@@ -147,15 +154,17 @@ def propose(
             )
             session.add(row)
             session.flush()
-            linked = _link_intelligence(session, deployment_id, area, intelligence_ids or [])
+            linked = _link_intelligence(session, deployment_id, area, command.intelligence_ids)
             payload = {
                 "profile": chosen.name,
-                "trigger": trigger.value,
+                "profile_version": installed.version,
+                "profile_sha256": installed.sha256,
+                "trigger": command.trigger.value,
                 "area_codes": list(area.area_codes),
                 "borough_codes": list(area.borough_codes),
                 "area_km2": area.area_km2,
-                "start": start,
-                "end": end,
+                "start": command.start,
+                "end": command.end,
                 "intelligence": [i.id for i in linked],
                 "rationale": row.rationale,
                 "forecast_snapshot": row.forecast_snapshot is not None,
@@ -169,7 +178,7 @@ def propose(
                 reason=rationale.summary,
                 payload=payload,
             )
-            if submit:
+            if command.submit:
                 row.state = State.SUBMITTED.value
                 session.flush()
                 append_entry(
@@ -186,90 +195,83 @@ def propose(
         raise
 
 
-def submit(context: WorkflowContext, acting_as: ActorRef, deployment_id: str) -> int:
+def submit(
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: Submit
+) -> int:
     """Submit a draft for consultation and authorisation."""
 
     def action(
         session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
     ) -> Outcome:
         require_state(profile, row, "submit")
-        if actor.login != row.proposer:
-            raise NotAuthorised(profile.refusal("only the proposer submits a draft"))
+        check_submit(profile, actor, row_facts(session, row))
         row.state = State.SUBMITTED.value
         return Outcome("deployment.submitted")
 
-    return act(context, acting_as, deployment_id, "submit", action)
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
 def consult(
-    context: WorkflowContext,
-    acting_as: ActorRef,
-    deployment_id: str,
-    *,
-    outcome: ConsultationOutcome | str,
-    notes: str,
-    expected_version: int | None = None,
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: Consult
 ) -> int:
     """Record the actor's consultation response."""
-    try:
-        said = ConsultationOutcome(outcome)
-    except ValueError:
-        raise InvalidInput(f"--outcome {outcome!r}: support, concerns or object") from None
-    if len(notes.strip()) < 3:
-        raise InvalidInput("--notes: say what was said")
+    notes = command.notes.strip()
 
     def action(
         session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
     ) -> Outcome:
         require_state(profile, row, "consult")
         borough = check_consultee(profile, actor, row_facts(session, row))
-        session.add(
-            ConsultationRow(
-                deployment_id=row.id,
-                consultee=actor.login,
-                role=actor.role.value,
-                borough_code=borough,
-                outcome=said.value,
-                notes=notes.strip(),
-                recorded_at=now,
-            )
+        consultation = ConsultationRow(
+            deployment_id=row.id,
+            consultee=actor.login,
+            role=actor.role.value,
+            borough_code=borough,
+            outcome=command.outcome,
+            notes=notes,
+            recorded_at=now,
         )
+        session.add(consultation)
+        session.flush()
         return Outcome(
             "deployment.consulted",
-            reason=notes.strip(),
-            details={"outcome": said.value, "borough_code": borough, "role": actor.role.value},
+            reason=notes,
+            details={
+                "outcome": command.outcome,
+                "borough_code": borough,
+                "role": actor.role.value,
+                "consultation_id": consultation.id,
+            },
         )
 
-    return act(
-        context, acting_as, deployment_id, "consult", action, expected_version=expected_version
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
 
 
-ASSESSORS = (Role.STRATEGIC_COMMANDER, Role.COMMUNITY_OFFICER)
+def _strategic_owner(session: Session, login: str) -> UserRow | None:
+    owner = session.get(UserRow, login)
+    if owner is not None:
+        return owner
+    # The login as typed may differ from the stored one in case or invisible characters.
+    for candidate in session.scalars(
+        select(UserRow).where(UserRow.role == Role.STRATEGIC_COMMANDER.value)
+    ):
+        if same_person(candidate.login, login):
+            return candidate
+    return None
 
 
 def assess_impact(
-    context: WorkflowContext,
-    acting_as: ActorRef,
-    deployment_id: str,
-    assessment: ImpactAssessment,
-    *,
-    expected_version: int | None = None,
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: AssessImpact
 ) -> int:
     """Record (or review) the community impact assessment."""
+    assessment = command.assessment
 
     def action(
         session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
     ) -> Outcome:
         require_state(profile, row, "assess-impact")
-        if actor.role not in ASSESSORS:
-            raise NotAuthorised(
-                profile.refusal(
-                    "the impact assessment is recorded by the strategic commander or a community "
-                    f"officer (you are a {actor.describe()})"
-                )
-            )
-        owner = session.get(UserRow, assessment.owner)
+        check_assessor(profile, actor, row_facts(session, row))
+        owner = _strategic_owner(session, assessment.owner)
         if owner is None or owner.role != Role.STRATEGIC_COMMANDER.value:
             raise PolicyViolation(
                 profile.refusal(
@@ -282,7 +284,9 @@ def assess_impact(
                 profile.refusal("the impact assessment's next review is already past")
             )
         review = row.impact_assessment is not None
-        row.impact_assessment = assessment.model_dump(mode="json")
+        row.impact_assessment = assessment.model_copy(update={"owner": owner.login}).model_dump(
+            mode="json"
+        )
         row.impact_assessed_by = actor.login
         row.impact_assessed_at = now
         return Outcome(
@@ -290,11 +294,54 @@ def assess_impact(
             details={"impact_assessment": row.impact_assessment},
         )
 
-    return act(
-        context,
-        acting_as,
-        deployment_id,
-        "assess-impact",
-        action,
-        expected_version=expected_version,
-    )
+    return act_on(context, acting_as, deployment_id, command, action)
+
+
+def respond(
+    context: WorkflowContext, acting_as: ActorRef, deployment_id: str, command: Respond
+) -> int:
+    """Record the decision-maker's written answer to an objection or a high residual risk."""
+    if command.concerning == "objection" and command.consultation_id is None:
+        raise InvalidInput("respond: name the objecting consultation (consultation_id)")
+    if command.concerning == "residual-risk" and command.consultation_id is not None:
+        raise InvalidInput("respond: a response to the residual risk names no consultation")
+    text = command.text.strip()
+
+    def action(
+        session: Session, actor: Actor, row: DeploymentRow, profile: PolicyProfile, now: datetime
+    ) -> Outcome:
+        require_state(profile, row, "respond")
+        facts = facts_of(session, row)
+        check_responder(profile, actor, facts)
+        if command.concerning == "objection":
+            if command.consultation_id not in {c.id for c in facts.objections}:
+                raise PolicyViolation(
+                    profile.refusal(
+                        f"consultation {command.consultation_id} is not an objection on this "
+                        "deployment"
+                    )
+                )
+        elif not facts.high_risk:
+            raise PolicyViolation(
+                profile.refusal("the impact assessment does not leave a high residual risk")
+            )
+        session.add(
+            ResponseRow(
+                deployment_id=row.id,
+                responder=actor.login,
+                concerning=command.concerning,
+                consultation_id=command.consultation_id,
+                text=text,
+                recorded_at=now,
+            )
+        )
+        return Outcome(
+            "deployment.responded",
+            reason=text,
+            details={
+                "concerning": command.concerning,
+                "consultation_id": command.consultation_id,
+            },
+        )
+
+    return act_on(context, acting_as, deployment_id, command, action)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from patrolgate.audit import REDACTION_ACTION, redaction_claim
 from patrolgate.policy import Role
 from patrolgate.store.audit_repository import append_entry, redact_payloads, redaction_targets
+from patrolgate.store.deployment_repository import redact_decision_texts
 from patrolgate.store.workflow_tables import (
     ConsultationRow,
     DeploymentRow,
@@ -157,3 +158,4 @@ def _redact_deployment(session: Any, row: DeploymentRow) -> None:
         select(ExtensionRow).where(ExtensionRow.deployment_id == row.id)
     ):
         extension.reason = REDACTED
+    redact_decision_texts(session, row.id, REDACTED)

@@ -11,27 +11,35 @@ from sqlalchemy.orm import Session
 from patrolgate.audit import jsonable
 from patrolgate.store.audit_repository import load_entries
 from patrolgate.store.deployment_repository import (
+    approvals,
     area_names,
     consultations,
     deployment_ids,
     deployment_stamp,
     extensions,
     linked_intelligence,
+    responses,
+    tasks,
 )
 from patrolgate.store.workflow_tables import (
     ConsultationRow,
+    DeploymentEvaluationRow,
     DeploymentRow,
     ExtensionRow,
     IntelligenceRow,
+    OversightApprovalRow,
+    ResponseRow,
 )
-from patrolgate.workflow.acting import facts_from
+from patrolgate.workflow.acting import facts_from, profile_of
 from patrolgate.workflow.actors import Actor, ActorRef, load_actor
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.deployment_reads import LoadedDeployment, Stamp
 from patrolgate.workflow.errors import NotFound
 from patrolgate.workflow.intelligence_records import grading_of
 from patrolgate.workflow.lifecycle import State, clock_events, effective_state
-from patrolgate.workflow.rules import DeploymentFacts
+from patrolgate.workflow.rarity_count import rarity_facts
+from patrolgate.workflow.rules import NO_RARITY, DeploymentFacts, RarityFacts
+from patrolgate.workflow.tasks import SUPERIOR_NOTICE, describe_task
 
 
 @dataclass(frozen=True)
@@ -47,14 +55,19 @@ class Dossier:
     row: DeploymentRow
     facts: DeploymentFacts
     now: datetime
+    #: The rarity counts around it while it awaits authorisation (empty afterwards).
+    rarity: RarityFacts = NO_RARITY
+    #: Whether a notice to a senior officer is owed and not recorded yet.
+    notice_open: bool = False
 
 
-def _summary(
+def summary_of(
     context: WorkflowContext,
     row: DeploymentRow,
     names: dict[str, str],
     now: datetime | None = None,
 ) -> dict[str, Any]:
+    """The facts of a deployment a list shows, with its state by the clock at ``now``."""
     now = now or context.now()
     events = clock_events(row, now)
     state = effective_state(row, now)
@@ -64,6 +77,8 @@ def _summary(
     return {
         "id": row.id,
         "profile": row.profile_name,
+        "profile_version": row.profile_version,
+        "profile_sha256": row.profile_sha256,
         "state": state.value,
         "end_reason": end_reason,
         "trigger": row.trigger,
@@ -80,6 +95,8 @@ def _summary(
         "ratification_due": row.ratification_due,
         "ratified_by": row.ratified_by,
         "escalated": row.escalated,
+        "escalation_reason": row.escalation_reason,
+        "grounds": row.grounds,
         "version": row.version,
         "unrecorded_clock_transitions": [e.action for e in events],
     }
@@ -106,10 +123,19 @@ def deployment_dossier(
         if loaded is None:
             loaded = _load(session, context, deployment_id, stamp)
             context.loaded.put(deployment_id, loaded)
-    now = context.now()
-    view = jsonable(_summary(context, loaded.row, loaded.names, now))
+        now = context.now()
+        # Other deployments change the counts without changing this one's stamp: counted
+        # afresh on every read while this one awaits its decision.
+        rarity = (
+            rarity_facts(session, loaded.row, profile_of(loaded.row), now, lock=False)
+            if loaded.row.authorised_at is None and loaded.row.state == State.SUBMITTED.value
+            else NO_RARITY
+        )
+    view = jsonable(summary_of(context, loaded.row, loaded.names, now))
     view.update(loaded.details)
-    return Dossier(view, actor, loaded.row, loaded.facts, now)
+    view["tasks"] = [jsonable(describe_task(t, now)) for t in loaded.tasks]
+    notice_open = any(t.kind == SUPERIOR_NOTICE and t.done_at is None for t in loaded.tasks)
+    return Dossier(view, actor, loaded.row, loaded.facts, now, rarity, notice_open)
 
 
 def _load(
@@ -122,15 +148,41 @@ def _load(
     intelligence = linked_intelligence(session, row.id)
     consulted = consultations(session, row.id)
     extended = extensions(session, row.id)
+    responded = responses(session, row.id)
+    approved = approvals(session, row.id)
+    owed = tasks(session, row.id)
     details = _details(session, context, row, intelligence, consulted, extended)
+    details.update(_decision_details(session, responded, approved))
     facts = facts_from(
         row,
         names=names,
         intelligence=intelligence,
         consulted=consulted,
         extension_count=len(extended),
+        responded=responded,
+        approved=approved,
     )
-    return LoadedDeployment(stamp, row, names, facts, jsonable(details))
+    return LoadedDeployment(stamp, row, names, facts, jsonable(details), tuple(owed))
+
+
+def _decision_details(
+    session: Session, responded: list[ResponseRow], approved: list[OversightApprovalRow]
+) -> dict[str, Any]:
+    return {
+        "responses": [
+            {
+                "responder": r.responder,
+                "concerning": r.concerning,
+                "consultation_id": r.consultation_id,
+                "text": r.text,
+                "at": r.recorded_at,
+            }
+            for r in responded
+        ],
+        "pre_approvals": [
+            {"by": a.approved_by, "reason": a.reason, "at": a.recorded_at} for a in approved
+        ],
+    }
 
 
 def _details(
@@ -171,6 +223,7 @@ def _details(
         ],
         "consultations": [
             {
+                "id": c.id,
                 "consultee": c.consultee,
                 "role": c.role,
                 "borough_code": c.borough_code,
@@ -192,7 +245,15 @@ def _details(
         ],
         "last_refusal": last_refusal,
         "timeline": timeline,
+        "evaluation": _evaluation_record(session, row.id),
     }
+
+
+def _evaluation_record(session: Session, deployment_id: str) -> dict[str, Any] | None:
+    found = session.get(DeploymentEvaluationRow, deployment_id)
+    if found is None:
+        return None
+    return {"at": found.evaluated_at, "verdict": found.verdict, "summary": found.summary}
 
 
 def list_deployments(
@@ -207,7 +268,7 @@ def list_deployments(
             row = session.get(DeploymentRow, deployment_id)
             if row is None:
                 continue
-            summary = _summary(context, row, area_names(session, row.borough_codes))
+            summary = summary_of(context, row, area_names(session, row.borough_codes))
             if wanted is None or summary["state"] == wanted.value:
                 result.append(jsonable(summary))
         return result
