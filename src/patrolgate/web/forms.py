@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +11,7 @@ from starlette.datastructures import FormData
 from patrolgate.errors import InvalidInput
 from patrolgate.timekeeping import parse_time
 from patrolgate.workflow import Debrief, ImpactAssessment, Rationale
+from patrolgate.workflow.areas import parse_geojson
 from patrolgate.workflow.documents import parse_document
 
 NDM_STAGES = (
@@ -77,12 +77,9 @@ def area_of(form: FormData) -> tuple[list[str] | None, dict[str, Any] | None]:
         raise InvalidInput("pick boroughs or wards, or draw the area, not both")
     if drawn:
         try:
-            document = json.loads(drawn)
-        except json.JSONDecodeError:
-            raise InvalidInput("the drawn area is not valid GeoJSON; draw it again") from None
-        if not isinstance(document, dict):
-            raise InvalidInput("the drawn area is not a GeoJSON polygon")
-        return None, document
+            return None, parse_geojson(drawn)  # bounded: depth, size, finite numbers
+        except InvalidInput as error:
+            raise InvalidInput(f"the drawn area: {error}; draw it again") from None
     if not codes:
         raise InvalidInput("choose the area: pick boroughs or wards, or draw it on the map")
     return codes, None
