@@ -10,9 +10,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from serving import ServeCommand
+
+from patrolgate.cli.serve import run_service
+from patrolgate.server import workers
+from patrolgate.settings import Settings
+from patrolgate.store import create_database
 
 #: How long a start may take on a saturated machine (the issue's bound).
 START_SECONDS = 120
@@ -105,3 +111,33 @@ def test_a_worker_that_dies_is_logged_and_replaced(tmp_path: Path) -> None:
     replacement = (after - before).pop()
     assert f"worker restarted: pid {replacement} in place of pid {victim}" in log
     assert "supervisor stopped (1 worker restart(s))" in log
+
+
+def test_serve_migrates_once_before_it_starts_the_workers(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a fresh database the command migrates before any worker starts (workers that
+    migrate at once race to create the same tables), and hands the supervisor the worker
+    app, the 60 s health-check timeout and the settings as variables."""
+    seen: dict[str, Any] = {}
+
+    def supervise(config: Any) -> None:  # stands in for the real supervisor
+        database = create_database(settings.resolved_database_url)
+        seen["tables"] = database.table_names()
+        database.dispose()
+        seen["config"] = config
+        seen["home"] = os.environ.get("PATROLGATE_HOME")
+
+    monkeypatch.setattr(workers, "supervise", supervise)
+    before = set(os.environ)
+    try:
+        run_service(settings, "127.0.0.1", 8000, workers=2)
+    finally:
+        for name in set(os.environ) - before:
+            del os.environ[name]
+    assert "audit_head" in seen["tables"] and "deployments" in seen["tables"]
+    assert seen["config"].app == workers.WORKER_APP
+    assert seen["config"].factory is True
+    assert seen["config"].workers == 2
+    assert seen["config"].timeout_worker_healthcheck == workers.WORKER_HEALTHCHECK_SECONDS
+    assert seen["home"] == str(settings.home)

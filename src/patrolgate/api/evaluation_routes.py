@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse, Response
 
 from patrolgate.accounts import Identity
 from patrolgate.api.dependencies import IdentityDep, ServicesDep
-from patrolgate.api.limits import HeavyWork
+from patrolgate.api.limits import STILL_WORKING_RESPONSES, HeavyWork
 from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.api.services import Services
 from patrolgate.errors import Conflict, NotFound
@@ -224,7 +224,7 @@ async def deployment_evaluation_png(
     "/api/v1/deployments/{deployment_id}/evaluation",
     tags=["evaluation"],
     summary="Evaluate an ended deployment",
-    responses=PROBLEM_RESPONSES,
+    responses={**PROBLEM_RESPONSES, **STILL_WORKING_RESPONSES},
 )
 async def deployment_evaluation_json(
     deployment_id: str, request: Request, services: ServicesDep, found: IdentityDep

@@ -30,7 +30,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from patrolgate.api.problems import problem
+from patrolgate.api.problems import PROBLEM_JSON, problem
+from patrolgate.api.schemas import Problem
 from patrolgate.bounded_json import JsonLimits, loads
 from patrolgate.errors import InvalidInput, PatrolGateError
 
@@ -158,9 +159,9 @@ class RequestLimits:
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, error: PatrolGateError) -> None:
-        request = Request(scope)
-        headers = {"Connection": "close"} if isinstance(error, RequestTooLarge) else None
-        response = problem(request, error.http_status, error.title, str(error), headers=headers)
+        # The connection stays open: the server discards the rest of a body it refused, so a
+        # client that sends it all still reads the answer (a close would reset it).
+        response = problem(Request(scope), error.http_status, error.title, str(error))
         await response(scope, receive, send)
 
 
@@ -193,6 +194,21 @@ class StillWorking(PatrolGateError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+#: The 503 a route on :class:`HeavyWork` may answer, for its OpenAPI ``responses``.
+STILL_WORKING_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "Still computing past the request's time budget; ask again later",
+        "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}},
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before asking again",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}
 
 
 @dataclass

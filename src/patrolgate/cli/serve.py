@@ -52,6 +52,10 @@ def run_service(settings: Settings, host: str, port: int, workers: int = 1) -> N
         highlight=False,
     )
     if workers > 1:
+        # Migrate once, here: workers migrating a fresh database at the same time race to
+        # create the same tables, and the loser fails to start.
+        with open_database(settings):
+            pass
         os.environ.update(settings_environment(settings))
     config = uvicorn.Config(
         WORKER_APP if workers > 1 else create_app(settings, warm_picture=True),
