@@ -21,6 +21,8 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "settings": 0,
     "timekeeping": 0,
+    "bounded_json": 0,
+    "csv_export": 0,
     "events": 1,
     "geo": 1,
     "screening": 1,

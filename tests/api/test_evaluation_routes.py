@@ -92,3 +92,47 @@ def test_no_programme_before_any_deployment_ends(world: World) -> None:
     """With nothing ended there is nothing to pool: 409."""
     client, _ = world.signed_in("oversight1")
     assert client.get("/oversight/programme.png").status_code == 409
+
+
+def _revoked_at_once(world: World) -> str:
+    """An armed patrol revoked within the second its powers began."""
+    deployment = scenario.ready_deployment(world.workflow, world.clock, start_in=0.001)
+    world.workflow.authorise("sfc.dac", deployment)
+    world.clock.advance(seconds=3.7)  # powers began at 3.6 s, in this same second
+    world.workflow.revoke("sfc.dac", deployment, reason="Not needed after all.")
+    world.clock.advance(hours=1)
+    return deployment
+
+
+def test_a_deployment_that_cannot_be_evaluated_is_reported_not_fatal(world: World) -> None:
+    """One deployment revoked in the second it started: the programme still answers for
+    everyone (200), pools the others and lists that one with its reason; asked for alone,
+    that one answers 409 with the reason."""
+    instant = _revoked_at_once(world)
+    ended = _ended(world)
+    client, _ = world.signed_in("oversight1")
+    figures = client.get("/oversight/programme.json")
+    assert figures.status_code == 200, figures.text
+    body = figures.json()
+    assert [d["id"] for d in body["deployments"]] == [ended]
+    assert [u["id"] for u in body["unevaluated"]] == [instant]
+    assert "within the second they began" in body["unevaluated"][0]["reason"]
+    assert body["pooled"][0]["deployments"] == 1
+    image = client.get("/oversight/programme.png")
+    assert image.status_code == 200, image.text
+    assert image.content.startswith(PNG)
+    alone = client.get(f"/api/v1/deployments/{instant}/evaluation")
+    assert alone.status_code == 409
+    assert alone.headers["content-type"].startswith("application/problem+json")
+    assert "within the second they began" in alone.json()["detail"]
+    assert client.get(f"/deployments/{instant}/evaluation.png").status_code == 409
+
+
+def test_the_only_deployment_unevaluable_still_answers(world: World) -> None:
+    """Nothing else ended: the programme answers 200 with nothing pooled and the reason."""
+    instant = _revoked_at_once(world)
+    client, _ = world.signed_in("sfc.cdr")
+    body = client.get("/oversight/programme.json").json()
+    assert body["deployments"] == []
+    assert [u["id"] for u in body["unevaluated"]] == [instant]
+    assert body["pooled"][0]["verdict"] == "not-enough-data"

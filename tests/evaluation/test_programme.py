@@ -12,6 +12,7 @@ from patrolgate.evaluation import (
     ALL_PROFILES,
     DeploymentArea,
     DeploymentEvaluation,
+    Unevaluated,
     Verdict,
     dersimonian_laird,
     evaluate_deployment,
@@ -116,3 +117,29 @@ def test_plots_are_png_images(evaluations: list[DeploymentEvaluation]) -> None:
     forest = forest_png(evaluate_programme(evaluations))
     assert series.startswith(PNG) and len(series) > 10_000
     assert forest.startswith(PNG) and len(forest) > 10_000
+
+
+def test_unevaluated_deployments_are_reported_and_never_pooled(
+    evaluations: list[DeploymentEvaluation],
+) -> None:
+    """A deployment that could not be evaluated is listed with its reason, by profile, and
+    changes nothing in the pooled figures; the forest plot still draws."""
+    left_out = [
+        Unevaluated("dep-instant", "armed-patrol", "ended within the second it began"),
+        Unevaluated("dep-other", "s60-statutory", "its area is empty"),
+    ]
+    programme = evaluate_programme(evaluations, unevaluated=left_out)
+    assert programme.effect() == evaluate_programme(evaluations).effect()
+    plain = programme.to_dict()
+    assert plain["unevaluated"] == [
+        {
+            "id": "dep-instant",
+            "profile": "armed-patrol",
+            "reason": "ended within the second it began",
+        },
+        {"id": "dep-other", "profile": "s60-statutory", "reason": "its area is empty"},
+    ]
+    only = evaluate_programme(evaluations, profiles=["s60-statutory"], unevaluated=left_out)
+    assert [u.deployment_id for u in only.unevaluated] == ["dep-other"]
+    assert forest_png(programme).startswith(PNG)
+    assert forest_png(evaluate_programme([], unevaluated=left_out)).startswith(PNG)

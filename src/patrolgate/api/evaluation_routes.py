@@ -8,11 +8,16 @@ programme's forest plot.
   "not-enough-data".
 * ``GET /oversight/programme.png`` and ``GET /oversight/programme.json``: every ended
   deployment pooled; for the oversight role and commanders. With no ended deployment at
-  all they answer 409.
+  all they answer 409. A deployment that cannot be evaluated (powers ended within the
+  second they began) is listed under ``unevaluated`` with the reason and left out of the
+  pooling; asked for on its own, it answers 409 with that reason.
 
 Evaluating a deployment costs seconds, so each result (and its PNG) is kept in memory per
 app, keyed by the deployment, its effective end and the last stored event; while its after
 period is still running the key also carries the hour, so it is recomputed at most hourly.
+The evaluations run on the app's heavy-work thread (:class:`~patrolgate.api.limits.HeavyWork`):
+a request waits for them within its time budget, then answers 503 with ``Retry-After`` while
+they finish for the retry.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from patrolgate.accounts import Identity
 from patrolgate.api.dependencies import IdentityDep, ServicesDep
+from patrolgate.api.limits import STILL_WORKING_RESPONSES, HeavyWork
 from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.api.services import Services
 from patrolgate.errors import Conflict, NotFound
@@ -36,10 +41,11 @@ from patrolgate.evaluation import (
     DeploymentEvaluation,
     EvaluationDesign,
     ProgrammeEvaluation,
+    Unevaluated,
     evaluate_programme,
 )
 from patrolgate.evaluation.plots import forest_png, series_png
-from patrolgate.oversight.evaluations import effective_end, evaluate_stored, is_ended
+from patrolgate.oversight.evaluations import effective_end, evaluate_each, is_ended
 from patrolgate.policy import Role
 from patrolgate.store.database import Database
 from patrolgate.store.evaluation_queries import (
@@ -69,9 +75,15 @@ class NotEnded(Conflict):
     title = "Not ended yet"
 
 
+class NotEvaluable(Conflict):
+    """The deployment ended but cannot be evaluated (e.g. it lasted under a second)."""
+
+    title = "Cannot be evaluated"
+
+
 @dataclass
 class _Evaluated:
-    result: DeploymentEvaluation
+    result: DeploymentEvaluation | Unevaluated
     png: bytes | None = None
 
 
@@ -129,7 +141,7 @@ def _evaluations(
     with cache.computing:  # concurrent requests for the same evaluation wait, not repeat
         missing = [(d, k) for d, k in zip(chosen, keys, strict=True) if cache.get(k) is None]
         if missing:
-            results = evaluate_stored(
+            results = evaluate_each(
                 services.database, services.settings, [d for d, _ in missing], now, design=_DESIGN
             )
             for (_, key), result in zip(missing, results, strict=True):
@@ -151,24 +163,38 @@ def _ended_deployment(services: Services, deployment_id: str) -> StoredDeploymen
 
 def deployment_evaluation(
     services: Services, cache: EvaluationCache, deployment_id: str, *, png: bool = False
-) -> _Evaluated:
+) -> tuple[DeploymentEvaluation, bytes | None]:
     """The (cached) evaluation of an ended deployment, with its series PNG when asked."""
     services.sweep()
     deployment = _ended_deployment(services, deployment_id)
     evaluated = _evaluations(services, cache, [deployment], services.clock())[0]
+    result = evaluated.result
+    if isinstance(result, Unevaluated):
+        raise NotEvaluable(result.reason)
     if png and evaluated.png is None:
-        evaluated.png = series_png(evaluated.result)
-    return evaluated
+        evaluated.png = series_png(result)
+    return result, evaluated.png
 
 
 def programme_evaluation(services: Services, cache: EvaluationCache) -> ProgrammeEvaluation:
-    """Every ended deployment, pooled (each deployment's evaluation from the cache)."""
+    """Every ended deployment, pooled (each deployment's evaluation from the cache); those
+    that cannot be evaluated are reported, not pooled."""
     services.sweep()
     now = services.clock()
     chosen = [d for d in authorised_deployments(services.database) if is_ended(d, now)]
     if not chosen:
         raise NotEnded("no deployment has ended yet: there is no programme to evaluate")
-    return evaluate_programme([e.result for e in _evaluations(services, cache, chosen, now)])
+    results = [e.result for e in _evaluations(services, cache, chosen, now)]
+    return evaluate_programme(
+        [r for r in results if isinstance(r, DeploymentEvaluation)],
+        unevaluated=[r for r in results if isinstance(r, Unevaluated)],
+    )
+
+
+def _heavy(request: Request) -> HeavyWork:
+    heavy = request.app.state.heavy
+    assert isinstance(heavy, HeavyWork)
+    return heavy
 
 
 def _programme_viewer(found: Identity) -> None:
@@ -185,18 +211,20 @@ async def deployment_evaluation_png(
 ) -> Response:
     """Events per day in the area, its ring and its controls, before/during/after (PNG)."""
     cache = _cache(request)
-    evaluated = await run_in_threadpool(
-        deployment_evaluation, services, cache, deployment_id, png=True
+    _, image = await _heavy(request).run(
+        ("deployment.png", deployment_id),
+        lambda: deployment_evaluation(services, cache, deployment_id, png=True),
+        f"the evaluation of {deployment_id}",
     )
-    assert evaluated.png is not None
-    return Response(evaluated.png, media_type="image/png", headers={"Cache-Control": "private"})
+    assert image is not None
+    return Response(image, media_type="image/png", headers={"Cache-Control": "private"})
 
 
 @router.get(
     "/api/v1/deployments/{deployment_id}/evaluation",
     tags=["evaluation"],
     summary="Evaluate an ended deployment",
-    responses=PROBLEM_RESPONSES,
+    responses={**PROBLEM_RESPONSES, **STILL_WORKING_RESPONSES},
 )
 async def deployment_evaluation_json(
     deployment_id: str, request: Request, services: ServicesDep, found: IdentityDep
@@ -204,8 +232,12 @@ async def deployment_evaluation_json(
     """Counts before, during and after in the area, its ring and matched controls; the tests
     (WDD, WDQ, forecast check) and the verdict. 409 while the deployment has not ended."""
     cache = _cache(request)
-    evaluated = await run_in_threadpool(deployment_evaluation, services, cache, deployment_id)
-    return evaluated.result.to_dict()
+    result, _ = await _heavy(request).run(
+        ("deployment", deployment_id),
+        lambda: deployment_evaluation(services, cache, deployment_id),
+        f"the evaluation of {deployment_id}",
+    )
+    return result.to_dict()
 
 
 @router.get("/oversight/programme.png", include_in_schema=False)
@@ -217,7 +249,7 @@ async def programme_png(request: Request, services: ServicesDep, found: Identity
     def draw() -> bytes:
         return forest_png(programme_evaluation(services, cache))
 
-    image = await run_in_threadpool(draw)
+    image = await _heavy(request).run(("programme.png",), draw, "the programme evaluation")
     return Response(image, media_type="image/png", headers={"Cache-Control": "private"})
 
 
@@ -226,5 +258,7 @@ async def programme_json(request: Request, services: ServicesDep, found: Identit
     """The pooled effects and a line per ended deployment (JSON)."""
     _programme_viewer(found)
     cache = _cache(request)
-    programme = await run_in_threadpool(programme_evaluation, services, cache)
+    programme = await _heavy(request).run(
+        ("programme",), lambda: programme_evaluation(services, cache), "the programme evaluation"
+    )
     return JSONResponse(programme.to_dict())

@@ -42,9 +42,11 @@ def _problem(description: str) -> dict[str, Any]:
 
 #: The problem responses every protected route may give, for the OpenAPI document.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("A body that cannot be read (not UTF-8 JSON)"),
     401: _problem("Not signed in, or the token is unknown or revoked"),
     403: _problem("Refused: permission, policy, state or CSRF"),
     404: _problem("Not found"),
     409: _problem("Changed by someone else first; nothing was written"),
-    422: _problem("Invalid input"),
+    413: _problem("The body is over the request size limit"),
+    422: _problem("Invalid input, or JSON too deep, too long or with NaN (api.limits)"),
 }

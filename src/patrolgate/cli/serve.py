@@ -1,4 +1,8 @@
-"""``patrolgate serve``: the web service and browser UI (uvicorn)."""
+"""``patrolgate serve``: the web service and browser UI (uvicorn).
+
+The web stack (uvicorn, FastAPI, the app) is imported inside the commands that serve, so
+every other command starts without it.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,8 @@ import os
 from typing import Annotated
 
 import typer
-import uvicorn
-from fastapi import FastAPI
-from rich.table import Table
 
-from patrolgate.accounts.demo import DEMO_PASSWORD, ensure_demo_accounts
 from patrolgate.cli.context import console, open_database, settings_of
-from patrolgate.server import create_app
-from patrolgate.server.app import settings_environment
 from patrolgate.settings import Mode, Settings
 
 
@@ -33,30 +31,47 @@ def default_workers() -> int:
 def run_service(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Serve ``settings``' database at http://host:port until interrupted.
 
-    With one worker the app runs in this process; with more, uvicorn starts that many
-    processes, each building the app from the ``PATROLGATE_*`` variables set here.
+    With one worker the app runs in this process; with more, a supervisor starts that many
+    processes, each building the app from the ``PATROLGATE_*`` variables set here, and logs
+    each worker's start, death and restart (docs/operations.md, "Worker processes").
     """
+    import uvicorn
+
+    from patrolgate.server.app import create_app, settings_environment
+    from patrolgate.server.workers import (
+        WORKER_APP,
+        WORKER_HEALTHCHECK_SECONDS,
+        configure_logging,
+        supervise,
+    )
+
+    configure_logging()
     console.print(
         f"PatrolGate at http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}; "
         "Ctrl-C to stop)",
         highlight=False,
     )
-    application: FastAPI | str
     if workers > 1:
+        # Migrate once, here: workers migrating a fresh database at the same time race to
+        # create the same tables, and the loser fails to start.
+        with open_database(settings):
+            pass
         os.environ.update(settings_environment(settings))
-        application = "patrolgate.server.app:create_app_from_environment"
-    else:
-        application = create_app(settings, warm_picture=True)
-    uvicorn.run(
-        application,
+    config = uvicorn.Config(
+        WORKER_APP if workers > 1 else create_app(settings, warm_picture=True),
         factory=workers > 1,
-        workers=workers if workers > 1 else None,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         host=host,
         port=port,
         log_level="warning",
         proxy_headers=False,  # the app believes proxies only from PATROLGATE_TRUSTED_PROXIES
         backlog=2048,
     )
+    if workers > 1:
+        supervise(config)
+    else:
+        uvicorn.Server(config).run()
 
 
 def serve(
@@ -79,6 +94,10 @@ def serve(
 
 def serve_demo(settings: Settings, *, serve_too: bool) -> None:
     """After ``patrolgate demo``: demo accounts (demo mode), printed, then the service."""
+    from rich.table import Table
+
+    from patrolgate.accounts.demo import DEMO_PASSWORD, ensure_demo_accounts
+
     if settings.mode is Mode.PRODUCTION:
         console.print("Production mode: no demo accounts; run `patrolgate serve`.")
         return

@@ -12,6 +12,7 @@ from patrolgate.evaluation.programme import (
     ALL_PROFILES,
     PooledEffect,
     ProgrammeEvaluation,
+    Unevaluated,
     evaluate_programme,
 )
 from patrolgate.evaluation.results import (
@@ -44,6 +45,7 @@ __all__ = [
     "PeriodCounts",
     "PooledEffect",
     "ProgrammeEvaluation",
+    "Unevaluated",
     "Verdict",
     "WDDResult",
     "dersimonian_laird",

@@ -137,5 +137,11 @@ def forest_png(programme: ProgrammeEvaluation, *, dpi: int = 110) -> bytes:
     axes.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)], fontsize=8)
     axes.set_xlim(-1.05, limit + 0.1)
     axes.set_xlabel("change in events net of controls, share of expected (−0.2 = 20% fewer)")
-    axes.set_title("Deployments and pooled effect (DerSimonian–Laird, 95% CI)", fontsize=10)
+    title = "Deployments and pooled effect (DerSimonian–Laird, 95% CI)"
+    if programme.unevaluated:
+        title += (
+            f"\n{len(programme.unevaluated)} ended deployment(s) could not be evaluated "
+            "and are left out (see the JSON)"
+        )
+    axes.set_title(title, fontsize=10)
     return _png(figure, dpi)

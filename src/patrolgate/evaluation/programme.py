@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scipy import stats
@@ -73,11 +73,29 @@ class PooledEffect:
 
 
 @dataclass(frozen=True)
+class Unevaluated:
+    """A deployment the programme could not evaluate, and why; it is left out of the pooling
+    rather than failing the programme for every other deployment.
+
+    Attributes
+    ----------
+    deployment_id, profile : str
+    reason : str
+        Why, in words (e.g. powers ended within the second they began).
+    """
+
+    deployment_id: str
+    profile: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ProgrammeEvaluation:
-    """Pooled effects and the deployments behind them."""
+    """Pooled effects, the deployments behind them and those that could not be evaluated."""
 
     effects: list[PooledEffect]
     deployments: list[DeploymentEvaluation]
+    unevaluated: list[Unevaluated] = field(default_factory=list)
 
     def effect(self, profile: str = ALL_PROFILES) -> PooledEffect:
         """The pooled effect of one profile (``all`` by default)."""
@@ -102,6 +120,10 @@ class ProgrammeEvaluation:
                     "pooled": d.poolable,
                 }
                 for d in self.deployments
+            ],
+            "unevaluated": [
+                {"id": u.deployment_id, "profile": u.profile, "reason": u.reason}
+                for u in self.unevaluated
             ],
         }
 
@@ -184,24 +206,30 @@ def pool(profile: str, evaluations: Sequence[DeploymentEvaluation]) -> PooledEff
 
 
 def evaluate_programme(
-    evaluations: Sequence[DeploymentEvaluation], profiles: Sequence[str] | None = None
+    evaluations: Sequence[DeploymentEvaluation],
+    profiles: Sequence[str] | None = None,
+    unevaluated: Sequence[Unevaluated] = (),
 ) -> ProgrammeEvaluation:
     """Pooled effects over all deployments and per profile.
 
     Parameters
     ----------
     evaluations : sequence of DeploymentEvaluation
-        One per ended deployment.
+        One per ended deployment that could be evaluated.
     profiles : sequence of str, optional
         Only these profiles (default: every profile present).
+    unevaluated : sequence of Unevaluated, optional
+        The ended deployments that could not be evaluated: reported, never pooled.
 
     Returns
     -------
     ProgrammeEvaluation
         The first effect pools every chosen deployment (``all``), then one per profile.
     """
-    chosen = [e for e in evaluations if profiles is None or e.profile in set(profiles)]
+    wanted = None if profiles is None else set(profiles)
+    chosen = [e for e in evaluations if wanted is None or e.profile in wanted]
+    left_out = [u for u in unevaluated if wanted is None or u.profile in wanted]
     names = sorted({e.profile for e in chosen})
     effects = [pool(ALL_PROFILES, chosen)]
     effects += [pool(name, [e for e in chosen if e.profile == name]) for name in names]
-    return ProgrammeEvaluation(effects=effects, deployments=list(chosen))
+    return ProgrammeEvaluation(effects=effects, deployments=list(chosen), unevaluated=left_out)

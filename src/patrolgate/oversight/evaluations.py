@@ -7,6 +7,7 @@ both give the same answer for the same database and clock.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,12 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from patrolgate.errors import InvalidInput
-from patrolgate.evaluation import DeploymentArea, DeploymentEvaluation, EvaluationDesign
+from patrolgate.evaluation import (
+    DeploymentArea,
+    DeploymentEvaluation,
+    EvaluationDesign,
+    Unevaluated,
+)
 from patrolgate.evaluation.deployment import evaluate_deployment
 from patrolgate.events.points import EventPoints
 from patrolgate.events.taxonomy import Category, parse_category_filter
@@ -39,6 +45,8 @@ from patrolgate.workflow.lifecycle import State, clock_events, effective_state
 
 #: The effective states in which a deployment can be evaluated.
 ENDED = (State.ENDED, State.DEBRIEFED)
+
+log = logging.getLogger("patrolgate.oversight")
 
 
 def is_ended(deployment: StoredDeployment, now: datetime) -> bool:
@@ -73,7 +81,8 @@ def _utc64(moment: datetime) -> np.datetime64:
 def _projected(geometry: dict[str, Any], projection: Projection) -> BaseGeometry:
     area = shape(geometry)
     projected = shapely.transform(area, projection.to_xy, interleaved=False)
-    return projected if projected.is_valid else shapely.make_valid(projected)
+    # "structure" repair: bounded in cost, where GEOS's default can take minutes.
+    return projected if projected.is_valid else shapely.make_valid(projected, method="structure")
 
 
 def load_study(database: Database, settings: Settings, category: str | None) -> Study:
@@ -110,13 +119,23 @@ def evaluate_one(
     model: str,
     now: datetime,
 ) -> DeploymentEvaluation:
-    """Evaluate one deployment; ``others`` overlapping its windows are kept out of controls."""
+    """Evaluate one deployment; ``others`` overlapping its windows are kept out of controls.
+
+    Raises :class:`InvalidInput` for a deployment that cannot be evaluated: one whose powers
+    ended within the second they began (a revocation at once), or whose area is empty.
+    """
+    start, end = _utc64(deployment.start), _utc64(effective_end(deployment, now))
+    if end <= start:
+        raise InvalidInput(
+            f"deployment {deployment.id}: its powers ended within the second they began, "
+            "so there is no period to evaluate"
+        )
     area = DeploymentArea(
         id=deployment.id,
         profile=deployment.profile,
         area=_projected(deployment.geometry, study.projection),
-        start=_utc64(deployment.start),
-        end=_utc64(effective_end(deployment, now)),
+        start=start,
+        end=end,
     )
     windows = design.windows(area)
     avoid = [
@@ -152,6 +171,67 @@ def load_events(
     return load_event_points(database, categories=study.categories, start=first, end=last)
 
 
+def _evaluate_or_explain(
+    deployment: StoredDeployment,
+    others: Sequence[StoredDeployment],
+    study: Study,
+    events: EventPoints,
+    design: EvaluationDesign,
+    model: str,
+    now: datetime,
+) -> DeploymentEvaluation | Unevaluated:
+    try:
+        return evaluate_one(deployment, others, study, events, design, model, now)
+    except InvalidInput as error:
+        return Unevaluated(deployment.id, deployment.profile, str(error))
+    except Exception as error:  # one deployment's failure must not fail everyone's answer
+        log.exception("evaluating deployment %s failed", deployment.id)
+        return Unevaluated(
+            deployment.id,
+            deployment.profile,
+            f"deployment {deployment.id}: its evaluation failed ({type(error).__name__}); "
+            "the error is in the service's log",
+        )
+
+
+def _inputs(
+    database: Database,
+    settings: Settings,
+    chosen: Sequence[StoredDeployment],
+    design: EvaluationDesign,
+    category: str | None,
+) -> tuple[list[StoredDeployment], Study, EventPoints]:
+    """Every authorised deployment (kept out of controls), the study and the events."""
+    study = load_study(database, settings, category)
+    events = load_events(
+        database, study, design, [d.start for d in chosen], [d.end for d in chosen]
+    )
+    return authorised_deployments(database), study, events
+
+
+def evaluate_each(
+    database: Database,
+    settings: Settings,
+    chosen: Sequence[StoredDeployment],
+    now: datetime,
+    *,
+    design: EvaluationDesign | None = None,
+    model: str = DEFAULT_MODEL,
+    category: str | None = None,
+) -> list[DeploymentEvaluation | Unevaluated]:
+    """Evaluate each of ``chosen`` (already checked to have ended), in order.
+
+    A deployment that cannot be evaluated comes back as :class:`Unevaluated`, saying why,
+    so it cannot fail the others (the programme reports it and pools the rest). Every
+    deployment ever authorised is kept out of the matched controls where it overlaps.
+    """
+    if not chosen:
+        return []
+    design = design or EvaluationDesign()
+    everyone, study, events = _inputs(database, settings, chosen, design, category)
+    return [_evaluate_or_explain(d, everyone, study, events, design, model, now) for d in chosen]
+
+
 def evaluate_stored(
     database: Database,
     settings: Settings,
@@ -162,16 +242,13 @@ def evaluate_stored(
     model: str = DEFAULT_MODEL,
     category: str | None = None,
 ) -> list[DeploymentEvaluation]:
-    """Evaluate each of ``chosen`` (already checked to have ended), in order.
+    """Evaluate each of ``chosen`` (already checked to have ended), in order; raise
+    :class:`InvalidInput` for one that cannot be evaluated.
 
     Every deployment ever authorised is kept out of the matched controls where it overlaps.
     """
     if not chosen:
         return []
     design = design or EvaluationDesign()
-    everyone = authorised_deployments(database)
-    study = load_study(database, settings, category)
-    events = load_events(
-        database, study, design, [d.start for d in chosen], [d.end for d in chosen]
-    )
+    everyone, study, events = _inputs(database, settings, chosen, design, category)
     return [evaluate_one(d, everyone, study, events, design, model, now) for d in chosen]

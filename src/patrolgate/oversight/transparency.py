@@ -10,7 +10,6 @@ audit chain head at the end of the month: anyone who keeps it can later run
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import defaultdict
@@ -23,16 +22,22 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from patrolgate.audit import GENESIS
+from patrolgate.csv_export import write_rows
 from patrolgate.errors import InvalidInput
 from patrolgate.oversight.facts import Deployed, borough_names, load_deployed
 from patrolgate.store import Database
 from patrolgate.store.audit_tables import AuditEntryRow
+from patrolgate.timekeeping import month_interval
 
 #: Counts below this are published as "fewer than N" (design: small enough to keep rare
 #: deployments visible, large enough that a single arrest or complaint cannot be read off).
 DEFAULT_FEWER_THAN = 3
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+#: The years a report may cover: the earliest records any source holds, and the last year
+#: whose following month a calendar can still name.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 @dataclass(frozen=True)
@@ -45,16 +50,20 @@ class Month:
 
 
 def parse_month(text: str, timezone: ZoneInfo) -> Month:
-    """``YYYY-MM`` as local month bounds."""
+    """``YYYY-MM`` (years :data:`FIRST_YEAR` to :data:`LAST_YEAR`) as local month bounds."""
     match = _MONTH.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InvalidInput(f"--month: {text!r} is not a month such as 2026-06")
     year, month = int(match.group(1)), int(match.group(2))
-    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(
+            f"--month: {text!r} is outside the years {FIRST_YEAR} to {LAST_YEAR} a report covers"
+        )
+    start, end = month_interval(year, month, timezone.key)
     return Month(
         label=f"{year:04d}-{month:02d}",
-        start=datetime(year, month, 1, tzinfo=timezone),
-        end=datetime(following[0], following[1], 1, tzinfo=timezone),
+        start=start.astimezone(timezone),
+        end=end.astimezone(timezone),
     )
 
 
@@ -239,21 +248,23 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
-    return str(value)
+    return value
 
 
 def transparency_csv(report: dict[str, Any]) -> str:
-    """One line per borough and power, then London's lines; the chain head as a comment."""
+    """One line per borough and power, then London's lines; the chain head as a comment.
+
+    Imported names and outcome names are text from outside: no cell is left that a
+    spreadsheet would read as a formula (:mod:`patrolgate.csv_export`).
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in [*report["boroughs"], *report["london"]]:
-        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+    rows = [*report["boroughs"], *report["london"]]
+    write_rows(out, [CSV_COLUMNS, *([_cell(row[c]) for c in CSV_COLUMNS] for row in rows)])
     head = report["audit_head"]
     out.write(f"# {report['suppression']}\n")
     out.write(f"# audit chain head at the end of {report['month']}: {head['seq']}:{head['hash']}\n")

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -28,14 +30,17 @@ from patrolgate.api import (
     routes_workflow,
 )
 from patrolgate.api.dependencies import services_of
+from patrolgate.api.limits import HeavyWork, RequestLimits, StillWorking
 from patrolgate.api.services import Services
 from patrolgate.oversight.automatic_evaluation import evaluate_due
 from patrolgate.picture import MapWindow
 from patrolgate.server.middleware import DurableAnswers, SecurityHeaders
+from patrolgate.server.workers import configure_logging
 from patrolgate.settings import Settings
 from patrolgate.store import Database, create_database
 
 log = logging.getLogger("patrolgate.api")
+workers_log = logging.getLogger("patrolgate.server")
 
 #: How often the service records the clock's transitions (activation, expiry, lapse).
 SWEEP_SECONDS = 30.0
@@ -97,7 +102,11 @@ def create_app_from_environment() -> FastAPI:
     A factory for uvicorn's multi-process mode: the settings come from the ``PATROLGATE_*``
     variables the parent process set (:func:`settings_environment`).
     """
-    return create_app(Settings(), warm_picture=True)
+    configure_logging()
+    started = time.monotonic()
+    app = create_app(Settings(), warm_picture=True)
+    workers_log.info("service built in %.1f s", time.monotonic() - started)
+    return app
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:
@@ -108,6 +117,29 @@ def settings_environment(settings: Settings) -> dict[str, str]:
         for name, value in values.items()
         if value is not None
     }
+
+
+class Warmup:
+    """What a worker still prepares after it started answering (``/readyz`` lists it)."""
+
+    def __init__(self, *steps: str) -> None:
+        self._pending = list(steps)
+        self._lock = threading.Lock()
+
+    def done(self, step: str) -> None:
+        """``step`` is ready."""
+        with self._lock:
+            if step in self._pending:
+                self._pending.remove(step)
+
+    def pending(self) -> list[str]:
+        """The steps not ready yet, in order."""
+        with self._lock:
+            return list(self._pending)
+
+
+#: What a worker of ``patrolgate serve`` prepares before it calls itself ready.
+WARM_STEPS = ("forecast", "borough boundaries", "ward boundaries")
 
 
 def create_app(
@@ -130,9 +162,8 @@ def create_app(
     services = Services.build(settings, db, clock=clock, security_clock=security_clock)
     #: Not ready until the picture is warm, so a load balancer (or a benchmark) sends no
     #: request to a worker still fitting the forecast.
-    warming = threading.Event()
-    if warm_picture:
-        warming.set()
+    warmup = Warmup(*WARM_STEPS) if warm_picture else Warmup()
+    heavy = HeavyWork()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -148,19 +179,27 @@ def create_app(
         if db.checkpoints_in_background:
             tasks.append(asyncio.create_task(_checkpoint_forever(db, CHECKPOINT_SECONDS)))
         if warm_picture:
+            workers_log.info("serving; warming %s", ", ".join(warmup.pending()))
 
             def warm() -> None:
                 # Fit, serialise and gzip once at start-up, so no request pays for it.
+                started = time.monotonic()
                 try:
                     services.picture.forecast_serialised(MapWindow.DAY)
+                    warmup.done("forecast")
                     for level in ("borough", "ward"):
                         services.picture.boundaries_serialised(level)
+                        warmup.done(f"{level} boundaries")
+                except Exception:  # a request computes what is missing; say why it must
+                    workers_log.exception("warming failed: %s", ", ".join(warmup.pending()))
                 finally:
                     # What start-up built (areas, the fitted picture, the app itself) lives
                     # as long as the worker: keep it out of the garbage collector's full
                     # passes, which would otherwise pause requests for tens of milliseconds.
                     gc.freeze()
-                    warming.clear()
+                    for step in warmup.pending():
+                        warmup.done(step)
+                    workers_log.info("warm after %.1f s", time.monotonic() - started)
 
             tasks.append(asyncio.create_task(asyncio.to_thread(warm)))
             tasks.append(asyncio.create_task(_prefit_forever(services, PREFIT_SECONDS)))
@@ -171,8 +210,11 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            heavy.shutdown()
             if own_database:
                 db.dispose()
+            if warm_picture:
+                workers_log.info("worker (pid %d) stopped", os.getpid())
 
     app = FastAPI(
         title="PatrolGate",
@@ -190,31 +232,47 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = services
+    app.state.heavy = heavy  # the CPU-heavy answers' thread and time budget (api.limits)
     problems.install(app, html=web.render_error)
+    app.add_exception_handler(StillWorking, _still_working)
     for module in (routes_accounts, routes_picture, routes_workflow, routes_records):
         app.include_router(module.router)
     app.include_router(evaluation_routes.router)  # deployment and programme evaluation plots
-    _health(app, warming)
+    _health(app, warmup)
     web.mount(app)  # the browser UI, public transparency pages and MOPAC's dashboard
 
     if db.log_flusher is not None:
         app.add_middleware(DurableAnswers)
+    app.add_middleware(RequestLimits)  # body cap and JSON limits, before any route reads
     app.add_middleware(SecurityHeaders)
     return app
 
 
-def _health(app: FastAPI, warming: threading.Event) -> None:
+async def _still_working(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StillWorking)
+    return problems.problem(
+        request,
+        error.http_status,
+        error.title,
+        str(error),
+        headers={"Retry-After": str(error.retry_after)},
+    )
+
+
+def _health(app: FastAPI, warmup: Warmup) -> None:
     @app.get("/healthz", tags=["health"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        """The process answers."""
+    async def healthz() -> dict[str, str]:
+        """The process answers (on the event loop: never queued behind requests' threads)."""
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"], summary="Readiness: the database answers")
     def readyz(request: Request) -> Response:
-        """The database answers and is migrated, and the map's picture is warm."""
+        """The database answers and is migrated, and the map's picture is warm; while it
+        warms, ``warming`` lists what is not ready yet."""
         services = services_of(request)
-        if warming.is_set():
-            return JSONResponse({"status": "warming"}, status_code=503)
+        pending = warmup.pending()
+        if pending:
+            return JSONResponse({"status": "warming", "warming": pending}, status_code=503)
         try:
             with services.database.engine.connect() as connection:
                 connection.execute(text("SELECT 1 FROM audit_head"))

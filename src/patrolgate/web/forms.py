@@ -8,7 +8,6 @@ the force's zone is refused, never guessed.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +25,7 @@ from patrolgate.workflow import (
     Propose,
     Rationale,
 )
+from patrolgate.workflow.areas import parse_geojson
 from patrolgate.workflow.commands import build
 from patrolgate.workflow.documents import parse_document
 
@@ -169,12 +169,9 @@ def area_of(form: FormData) -> tuple[list[str] | None, dict[str, Any] | None]:
         raise InvalidInput("pick boroughs or wards, or draw the area, not both")
     if drawn:
         try:
-            document = json.loads(drawn)
-        except json.JSONDecodeError:
-            raise InvalidInput("the drawn area is not valid GeoJSON; draw it again") from None
-        if not isinstance(document, dict):
-            raise InvalidInput("the drawn area is not a GeoJSON polygon")
-        return None, document
+            return None, parse_geojson(drawn)  # bounded: depth, size, finite numbers
+        except InvalidInput as error:
+            raise InvalidInput(f"the drawn area: {error}; draw it again") from None
     if not codes:
         raise InvalidInput("choose the area: pick boroughs or wards, or draw it on the map")
     return codes, None
