@@ -283,3 +283,48 @@ def test_workflow_documents_are_checked(home: Settings, tmp_path: Path) -> None:
         str(bad),
         code=2,
     )
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "[" * 5000 + "]" * 5000,  # nested deeper than Python's parser recurses
+        '{"type": "Polygon", "coordinates": [[[NaN, 51.5], [0, 51.5], [0, 51.6], [NaN, 51.5]]]}',
+        '{"type": "Polygon", "coordinates": [[[1e999, 51.5], [0, 51.5], [0, 51.6]]]}',
+        "not json at all",
+    ],
+    ids=["deep", "nan", "infinite", "garbage"],
+)
+def test_a_hostile_geojson_file_is_invalid_input(
+    home: Settings, tmp_path: Path, document: str
+) -> None:
+    """A drawn-area file is read with the same limits as the API's and the form's: exit 2
+    with a message naming the file, never a traceback."""
+    run("users", "add", "admin", "--role", "admin", "--rank", "staff")
+    run("users", "add", "proposer1", "--role", "proposer", "--rank", "inspector", "--as", "admin")
+    drawn = tmp_path / "area.geojson"
+    drawn.write_text(document)
+    result = runner.invoke(
+        app,
+        [
+            "deployment",
+            "propose",
+            "--as",
+            "proposer1",
+            "--profile",
+            "armed-patrol",
+            "--geojson",
+            str(drawn),
+            "--start",
+            "2026-06-05T18:00",
+            "--end",
+            "2026-06-06T18:00",
+            "--trigger",
+            "imminent-intelligence",
+            "--rationale",
+            str(EXAMPLES / "rationale.toml"),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert str(drawn) in result.stderr

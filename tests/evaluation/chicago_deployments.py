@@ -79,8 +79,10 @@ def ended_deployment(
     hours: float,
     district: str,
     profile: str = "armed-patrol",
+    revoked_after_seconds: float | None = None,
 ) -> str:
-    """Propose, authorise and run a deployment, then move the clock past its end."""
+    """Propose, authorise and run a deployment, then move the clock past its end (revoking
+    it ``revoked_after_seconds`` after its start when given)."""
     clock.now = start - timedelta(hours=2)
     intel = workflow.add_intelligence(
         "analyst1",
@@ -124,5 +126,8 @@ def ended_deployment(
         deployment,
         grounds="Reliable intelligence of imminent serious violence in this ward.",
     )
+    if revoked_after_seconds is not None:
+        clock.now = start + timedelta(seconds=revoked_after_seconds)
+        workflow.revoke("sfc.adams", deployment, reason="The threat receded at once.")
     clock.now = start + timedelta(hours=hours, minutes=1)
     return deployment

@@ -135,6 +135,40 @@ def test_evaluate_a_deployment_and_the_programme(
     assert code == 2 and "no ended deployment" in err
 
 
+def test_the_programme_reports_a_deployment_it_cannot_evaluate(
+    chicago_database: Database,
+) -> None:
+    """A patrol revoked within the second it began cannot be evaluated: the programme pools
+    the others, exits 0 and names the one left out, with why (table and JSON)."""
+    clock = Clock()
+    workflow = make_workflow(chicago_database, clock)
+    instant = ended_deployment(  # more than the 90-day rarity period before the other
+        workflow,
+        clock,
+        geojson=ENGLEWOOD,
+        start=datetime(2016, 3, 15, 22, tzinfo=UTC),
+        hours=24,
+        district="7",
+        revoked_after_seconds=0.4,
+    )
+    pooled = ended_deployment(
+        workflow,
+        clock,
+        geojson=ENGLEWOOD,
+        start=datetime(2016, 7, 1, 22, tzinfo=UTC),
+        hours=24,
+        district="7",
+    )
+    code, out, err = invoke("evaluate", "--programme", "--format", "json", "--model", "none")
+    assert code == 0, err
+    programme = json.loads(out)
+    assert [d["id"] for d in programme["deployments"]] == [pooled]
+    assert [u["id"] for u in programme["unevaluated"]] == [instant]
+    code, table, err = invoke("evaluate", "--programme", "--model", "none")
+    assert code == 0, err
+    assert f"not evaluated: {instant}" in table
+
+
 def test_evaluate_refuses_what_it_cannot_evaluate(chicago_database: Database) -> None:
     """Unknown id: exit 4; a deployment not yet ended: exit 2; no id and no --programme: 2."""
     assert invoke("evaluate", "dep-00000000")[0] == 4

@@ -4,7 +4,6 @@ from its options and gives it as the acting user."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -37,6 +36,7 @@ from patrolgate.workflow import (
     State,
     read_document,
 )
+from patrolgate.workflow.areas import parse_geojson
 from patrolgate.workflow.commands import build
 
 deployment_app = typer.Typer(help="Exceptional area deployments.", no_args_is_help=True)
@@ -68,14 +68,15 @@ def _done(output: OutputFormat, deployment_id: str, what: str, version: int) -> 
 
 def _geojson(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes()
     except FileNotFoundError as error:
         raise InvalidInput(f"{path}: no such file") from error
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"{path}: not GeoJSON ({error})") from error
-    if not isinstance(document, dict):
-        raise InvalidInput(f"{path}: not a GeoJSON object")
-    return document
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from error
+    try:
+        return parse_geojson(text)  # bounded: depth, size, finite numbers
+    except InvalidInput as error:
+        raise InvalidInput(f"{path}: {error}") from None
 
 
 def period_of(start: str, end: str, zone: ZoneInfo) -> tuple[datetime, datetime]:

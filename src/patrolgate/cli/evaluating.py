@@ -15,11 +15,17 @@ from patrolgate.evaluation import (
     DeploymentEvaluation,
     EvaluationDesign,
     ProgrammeEvaluation,
+    Unevaluated,
     evaluate_programme,
 )
 from patrolgate.evaluation.plots import forest_png, series_png
 from patrolgate.forecast import DEFAULT_MODEL, MODELS
-from patrolgate.oversight.evaluations import effective_end, evaluate_stored, is_ended
+from patrolgate.oversight.evaluations import (
+    effective_end,
+    evaluate_each,
+    evaluate_stored,
+    is_ended,
+)
 from patrolgate.store.evaluation_queries import authorised_deployments, load_deployment
 from patrolgate.workflow.lifecycle import effective_state
 
@@ -90,13 +96,19 @@ def evaluate_command(
             chosen = [found]
         if not chosen:
             raise InvalidInput("no ended deployment to evaluate")
-        results = evaluate_stored(
+        if not programme:
+            (result,) = evaluate_stored(
+                database, settings, chosen, now, design=design, model=model, category=category
+            )
+            _report_deployment(result, output_format, png)
+            return
+        # One deployment that cannot be evaluated is reported, not fatal for the programme.
+        results = evaluate_each(
             database, settings, chosen, now, design=design, model=model, category=category
         )
-    if programme:
-        _report_programme(evaluate_programme(results), output_format, png)
-    else:
-        _report_deployment(results[0], output_format, png)
+    evaluated = [r for r in results if isinstance(r, DeploymentEvaluation)]
+    skipped = [r for r in results if isinstance(r, Unevaluated)]
+    _report_programme(evaluate_programme(evaluated, unevaluated=skipped), output_format, png)
 
 
 def _report_deployment(
@@ -176,3 +188,8 @@ def _report_programme(
     console.print(table)
     for effect in programme.effects:
         console.print(f"{effect.profile}: {effect.summary}", highlight=False)
+    for left_out in programme.unevaluated:
+        console.print(
+            f"not evaluated: {left_out.deployment_id} ({left_out.profile}): {left_out.reason}",
+            highlight=False,
+        )
