@@ -45,17 +45,24 @@ def register(app: typer.Typer) -> None:
 
 def _report(reports: list[ImportReport], output: OutputFormat) -> None:
     for report in reports:
-        for problem in sorted(report.rejected, key=lambda e: e.row):
+        problems = sorted([*report.rejected, *report.conflicts], key=lambda e: e.row)
+        for problem in problems:
             error_console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        if report.conflicting > len(report.conflicts):
+            error_console.print(
+                f"{report.path}: {report.conflicting - len(report.conflicts):,} more conflicting"
+                " rows not listed",
+                highlight=False,
+            )
+        for warning in report.warnings:
+            error_console.print(
+                f"[yellow]warning:[/] {report.path}: {warning}", highlight=False, soft_wrap=True
+            )
     if output is OutputFormat.JSON:
         print_json([r.as_dict() for r in reports])
         return
     for report in reports:
-        console.print(
-            f"{report.path}: {report.rows_read} rows read, {report.stored} stored, "
-            f"{report.duplicates} already stored, {len(report.rejected)} rejected",
-            highlight=False,
-        )
+        console.print(report.summary(), highlight=False, soft_wrap=True)
 
 
 def _import_files(

@@ -56,20 +56,24 @@ def parse_crime_counts(path: Path) -> ParsedCounts:
     return _parse_borough(path, table.header, _all_rows(table), table.sha256)
 
 
-def _all_rows(stream: CsvStream) -> list[list[str]]:
-    rows = [row for chunk in stream.chunks(100_000) for row in chunk]
+#: Rows with their file row numbers.
+Rows = list[tuple[int, list[str]]]
+
+
+def _all_rows(stream: CsvStream) -> Rows:
+    rows = [row for chunk in stream.numbered_rows(100_000) for row in chunk]
     if not rows:
         raise InvalidInput(f"{stream.path}: the file has a header but no rows")
     return rows
 
 
-def _parse_borough(path: Path, header: list[str], rows: list[list[str]], sha: str) -> ParsedCounts:
+def _parse_borough(path: Path, header: list[str], rows: Rows, sha: str) -> ParsedCounts:
     months = [(i, name) for i, name in enumerate(header) if name.isdigit() and len(name) == 6]
     if not months:
         raise InvalidInput(f"{path}: no month columns (YYYYMM) after {', '.join(BOROUGH_WIDE)}")
     counts: list[CrimeCount] = []
     rejected: list[RowError] = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if len(row) != len(header):
             rejected.append(
                 RowError(path, number, "row", f"has {len(row)} fields, not {len(header)}")
@@ -87,11 +91,11 @@ def _parse_borough(path: Path, header: list[str], rows: list[list[str]], sha: st
     return ParsedCounts(path, "mps-borough-monthly", sha, counts, rejected)
 
 
-def _parse_lsoa(path: Path, header: list[str], rows: list[list[str]], sha: str) -> ParsedCounts:
+def _parse_lsoa(path: Path, header: list[str], rows: Rows, sha: str) -> ParsedCounts:
     index = {name: header.index(name) for name in LSOA_LONG}
     counts: list[CrimeCount] = []
     rejected: list[RowError] = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if len(row) != len(header):
             rejected.append(
                 RowError(path, number, "row", f"has {len(row)} fields, not {len(header)}")

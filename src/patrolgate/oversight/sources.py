@@ -110,9 +110,8 @@ def import_pas(database: Database, path: Path) -> SourceReport:
     london = stream.column("MPS_proportion") if "MPS_proportion" in stream.header else None
     report = SourceReport(str(path))
     found: dict[tuple[str, str, str], PasResultRow] = {}
-    for chunk in stream.chunks(10_000):
-        for offset, record in enumerate(chunk):
-            line = report.rows_read + offset + 2
+    for chunk in stream.numbered_rows(10_000):
+        for line, record in chunk:
             try:
                 name, code = borough_of(record[col["Borough"]])
                 period = date.fromisoformat(record[col["Date"]].strip()).isoformat()

@@ -33,7 +33,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from patrolgate.errors import InvalidInput, NotFound
-from patrolgate.events.records import PERSON_COLUMNS
+from patrolgate.events.allow_list import PERSON_COLUMNS
 from patrolgate.events.source_file import open_csv
 from patrolgate.geo.projection import Projection
 from patrolgate.oversight.facts import Deployed, load_deployed
@@ -131,9 +131,8 @@ def import_pings(database: Database, path: Path, timezone: ZoneInfo) -> PingImpo
     report = PingImport(str(path))
     rows: dict[tuple[str, datetime], dict[str, Any]] = {}
     started = datetime.now(ZoneInfo("UTC"))
-    for chunk in stream.chunks(50_000):
-        for offset, record in enumerate(chunk):
-            line = report.rows_read + offset + 2
+    for chunk in stream.numbered_rows(50_000):
+        for line, record in chunk:
             try:
                 unit = record[at["unit"]].strip()
                 if not UNIT.match(unit):
@@ -158,7 +157,7 @@ def import_pings(database: Database, path: Path, timezone: ZoneInfo) -> PingImpo
                 "deployment_id": deployment,
             }
         report.rows_read += len(chunk)
-    with database.transaction() as session:
+    with database.event_transaction() as session:
         run = ImportRun(
             importer="pings",
             file_name=str(path),
@@ -167,6 +166,7 @@ def import_pings(database: Database, path: Path, timezone: ZoneInfo) -> PingImpo
             rows_stored=0,
             rows_duplicate=0,
             rows_rejected=len(report.rejected),
+            fields_kept="unit, time, lat, lon, deployment",
             crs=None,
             started_at=started,
             finished_at=started,
