@@ -99,7 +99,9 @@ def _stop_search_file(path: Path, seed: int) -> Path:
     return path
 
 
-def test_stop_and_search_person_columns_are_never_stored(database: Database, tmp_path: Path) -> None:
+def test_stop_and_search_person_columns_are_never_stored(
+    database: Database, tmp_path: Path
+) -> None:
     """Gender, age range and both ethnicity columns: not stored, not hashed into ids."""
     first = _stop_search_file(tmp_path / "a" / "2018-06-metropolitan-stop-and-search.csv", 1)
     report = store_parsed_file(database, parse_police_uk(first), AreaAssigner(database))

@@ -60,9 +60,16 @@ def _report(reports: list[ImportReport], output: OutputFormat) -> None:
             )
     if output is OutputFormat.JSON:
         print_json([r.as_dict() for r in reports])
-        return
-    for report in reports:
-        console.print(report.summary(), highlight=False, soft_wrap=True)
+    else:
+        for report in reports:
+            console.print(report.summary(), highlight=False, soft_wrap=True)
+    refused = [r for r in reports if r.rows_read and len(r.rejected) == r.rows_read]
+    if refused:
+        raise InvalidInput(
+            "; ".join(
+                f"{r.path}: every one of its {r.rows_read:,} rows was rejected" for r in refused
+            )
+        )
 
 
 def _import_files(

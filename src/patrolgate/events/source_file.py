@@ -22,6 +22,7 @@ from typing import IO
 
 from patrolgate.errors import InvalidInput
 
+_NUL = "a NUL byte: this is a binary file (or a damaged one), not CSV text; nothing stored"
 _SNIFF = 4096
 _BLOCK = 1 << 20
 
@@ -76,10 +77,7 @@ def scan_file(path: Path) -> FileShape:
     if last != b"\n":
         lines += 1
     if nul_line is not None:
-        raise InvalidInput(
-            f"{path}:{nul_line}: a NUL byte: this is a binary or damaged file, not CSV text;"
-            " nothing stored"
-        )
+        raise InvalidInput(f"{path}:{nul_line}: {_NUL}")
     if quotes % 2:
         opened = _unclosed_quote_line(path)
         raise InvalidInput(
@@ -236,7 +234,8 @@ def open_csv(
     if not head.strip():
         raise InvalidInput(f"{path}: the file is empty")
     if b"\x00" in head:
-        raise InvalidInput(f"{path}: this is a binary file, not CSV text")
+        line = head[: head.index(b"\x00")].count(b"\n") + 1
+        raise InvalidInput(f"{path}:{line}: {_NUL}")
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as error:
