@@ -57,6 +57,13 @@ class ColumnBatch:
             self._lists[index] = self._arrow.column(index).to_pylist()
         return self._lists[index]
 
+    def longest(self, index: int) -> int:
+        """The length of the longest text in column ``index`` (computed in C when it can)."""
+        if self._arrow is not None:
+            found = pc.max(pc.utf8_length(self._arrow.column(index))).as_py()
+            return int(found or 0)
+        return max((len(t) for t in self.texts(index)), default=0)
+
     def numbers_in(self, index: int) -> NDArray[np.float64] | None:
         """Column ``index`` as floats (empty is NaN), or None if some text is not a number."""
         if self._arrow is None:

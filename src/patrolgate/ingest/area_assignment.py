@@ -43,6 +43,11 @@ class AreaAssigner:
     #: Each distinct point seen (x + iy) and its slot in ``_known``, the codes per level.
     _slots: dict[complex, int] = field(default_factory=dict)
     _known: dict[str, NDArray[np.object_]] = field(default_factory=dict)
+    #: Per slot: the point lies in no stored area at any level.
+    _nowhere: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: The rows of the last :meth:`assign` that lie in no stored area.
+    last_nowhere: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    _wards_of: dict[str, list[int]] = field(default_factory=dict)
     #: Located points of the current file outside every stored area, and how many of those
     #: swapping latitude and longitude would place.
     outside_areas: int = 0
@@ -118,6 +123,7 @@ class AreaAssigner:
         self._load()
         codes = {level: np.full(len(x), None, dtype=object) for level in self._indexes}
         finite = np.isfinite(x) & np.isfinite(y)
+        self.last_nowhere = np.zeros(len(x), dtype=bool)
         if not codes or not finite.any():
             return codes
         unique, inverse = np.unique(x[finite] + 1j * y[finite], return_inverse=True)
@@ -127,8 +133,11 @@ class AreaAssigner:
         if unknown.size:
             found = self._lookup(unique.real[unknown], unique.imag[unknown])
             first = len(self._slots)
+            nowhere = np.ones(unknown.size, dtype=bool)
             for level, values in found.items():
                 self._known[level] = np.concatenate([self._known.get(level, _NO_CODES), values])
+                nowhere &= np.array([v is None for v in values.tolist()], dtype=bool)
+            self._nowhere = np.concatenate([self._nowhere, nowhere])
             new_slots = range(first, first + unknown.size)
             self._slots.update(zip([keys[i] for i in unknown.tolist()], new_slots, strict=True))
             slots[unknown] = np.arange(first, first + unknown.size)
@@ -136,21 +145,15 @@ class AreaAssigner:
         chosen = slots[inverse.ravel()]
         for level, column in codes.items():
             column[where] = self._known[level][chosen]
+        self.last_nowhere[where] = self._nowhere[chosen]
         return codes
 
-    def count_outside(
-        self,
-        codes: dict[str, NDArray[np.object_]],
-        lon: NDArray[np.float64],
-        lat: NDArray[np.float64],
-    ) -> None:
-        """Count located points in no stored area, and those a lat/lon swap would place."""
-        if not codes or self._crs is None:
+    def count_outside(self, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> None:
+        """Count the last assigned points in no stored area, and those a lat/lon swap would
+        place."""
+        if not self._indexes or self._crs is None or len(self.last_nowhere) != len(lon):
             return
-        located = np.isfinite(lon) & np.isfinite(lat)
-        nowhere = located.copy()
-        for column in codes.values():
-            nowhere &= column == None  # noqa: E711 - elementwise test
+        nowhere = self.last_nowhere
         count = int(nowhere.sum())
         if not count:
             return
@@ -205,11 +208,13 @@ class AreaAssigner:
         wards, boroughs = found["ward"], found["borough"]
         parent = self._parents["ward"]
         index = self._indexes["ward"]
-        for i in range(len(wards)):
-            ward, borough = wards[i], boroughs[i]
+        if not self._wards_of:
+            for k, code in enumerate(index.codes.tolist()):
+                self._wards_of.setdefault(str(parent.get(code)), []).append(k)
+        for i, (ward, borough) in enumerate(zip(wards.tolist(), boroughs.tolist(), strict=True)):
             if ward is None or borough is None or parent.get(ward) in (borough, None):
                 continue
-            choices = [k for k, code in enumerate(index.codes) if parent.get(code) == borough]
+            choices = self._wards_of.get(borough, [])
             if not choices:
                 wards[i] = None
                 continue

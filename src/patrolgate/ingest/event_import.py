@@ -453,7 +453,7 @@ def _prepare(chunk: EventChunk, assigner: AreaAssigner, parsed: ParsedSource) ->
             chunk.lon[located], chunk.lat[located]
         )
         codes = assigner.assign(x, y)
-        assigner.count_outside(codes, chunk.lon, chunk.lat)
+        assigner.count_outside(chunk.lon, chunk.lat)
     nothing: list[str | None] = [None] * n
     located_list = located.tolist()
     # A located event's codes come from its point only, so the levels agree; the source's

@@ -23,6 +23,7 @@ from patrolgate.api import (
     evaluation_routes,
     problems,
     routes_accounts,
+    routes_events,
     routes_picture,
     routes_records,
     routes_workflow,
@@ -188,6 +189,7 @@ def create_app(
     for module in (routes_accounts, routes_picture, routes_workflow, routes_records):
         app.include_router(module.router)
     app.include_router(evaluation_routes.router)  # deployment and programme evaluation plots
+    app.include_router(routes_events.router)  # the live feed of events
     _health(app, warming)
     web.mount(app)  # the browser UI, public transparency pages and MOPAC's dashboard
 
