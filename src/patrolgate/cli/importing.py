@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -209,3 +212,58 @@ def import_mps_counts(
             f"{result['rejected']} rejected",
             highlight=False,
         )
+
+
+class WatchImporter(StrEnum):
+    """What the files dropped into a watch folder are."""
+
+    POLICE_UK = "police-uk"
+    HOMICIDES = "homicides"
+
+
+@import_app.command("watch")
+def watch(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path, typer.Argument(help="The folder to watch (done/ and rejected/ in it).")
+    ],
+    importer: Annotated[
+        WatchImporter, typer.Option("--importer", help="What the files are.")
+    ] = WatchImporter.POLICE_UK,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between looks.")] = 5.0,
+    once: Annotated[
+        bool, typer.Option("--once", help="Import what is there now (settled or not), then stop.")
+    ] = False,
+    strict: Strict = False,
+) -> None:
+    """Import files as they appear in FOLDER, moving each to done/ or rejected/ with a report."""
+    from patrolgate.ingest.watch import WatchFolder
+
+    settings = settings_of(ctx)
+    if not folder.is_dir():
+        raise InvalidInput(f"{folder}: no such folder")
+    with open_database(settings) as database:
+        if importer is WatchImporter.HOMICIDES:
+            codes = {normalise_name(a.name): a.code for a in load_areas(database, "borough")}
+            parse: Callable[[Path], ParsedSource] = lambda p: parse_homicides(p, codes)  # noqa: E731
+        else:
+            parse = parse_police_uk
+        watched = WatchFolder(folder, parse, database, strict=strict, settle=0.0 if once else 2.0)
+        console.print(f"watching {folder} for {importer.value} files", highlight=False)
+        try:
+            while True:
+                for outcome in watched.import_ready():
+                    report = outcome.report
+                    said = report.get("error") or (
+                        f"{report['stored']:,} stored, {report['already_stored']:,} already "
+                        f"stored, {report['conflicting']:,} conflicting, "
+                        f"{report['rejected']:,} rejected"
+                    )
+                    console.print(
+                        f"{outcome.file.name} -> {report['moved_to']}: {said}", highlight=False
+                    )
+                if once:
+                    return
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            console.print("stopped", highlight=False)

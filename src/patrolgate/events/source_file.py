@@ -229,8 +229,9 @@ def open_csv(
     with open_binary(path) as binary:
         try:
             head = binary.read(_SNIFF)
-        except (OSError, EOFError) as error:
-            raise InvalidInput(f"{path}: damaged or unreadable file ({error})") from error
+        except (OSError, EOFError, zlib.error) as error:
+            kind = "damaged gzip file" if is_gzip(path) else "damaged or unreadable file"
+            raise InvalidInput(f"{path}: {kind} ({error}); nothing stored") from error
     if not head.strip():
         raise InvalidInput(f"{path}: the file is empty")
     if b"\x00" in head:
