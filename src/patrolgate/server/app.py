@@ -29,6 +29,7 @@ from patrolgate.api import (
     routes_workflow,
 )
 from patrolgate.api.dependencies import services_of
+from patrolgate.api.idempotency import IdempotencyKeys
 from patrolgate.api.services import Services
 from patrolgate.picture import MapWindow
 from patrolgate.server.middleware import DurableAnswers, SecurityHeaders
@@ -195,6 +196,7 @@ def create_app(
 
     if db.log_flusher is not None:
         app.add_middleware(DurableAnswers)
+    app.add_middleware(IdempotencyKeys)  # a retried POST that creates gets the first answer
     app.add_middleware(SecurityHeaders)
     return app
 
