@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patrolgate.errors import InvalidInput
+from patrolgate.events.ranges import is_whole_number
 from patrolgate.events.records import RowError
 from patrolgate.events.source_file import CsvStream, open_csv
 
@@ -68,7 +69,9 @@ def _all_rows(stream: CsvStream) -> Rows:
 
 
 def _parse_borough(path: Path, header: list[str], rows: Rows, sha: str) -> ParsedCounts:
-    months = [(i, name) for i, name in enumerate(header) if name.isdigit() and len(name) == 6]
+    months = [
+        (i, name) for i, name in enumerate(header) if is_whole_number(name) and len(name) == 6
+    ]
     if not months:
         raise InvalidInput(f"{path}: no month columns (YYYYMM) after {', '.join(BOROUGH_WIDE)}")
     counts: list[CrimeCount] = []
@@ -82,7 +85,7 @@ def _parse_borough(path: Path, header: list[str], rows: Rows, sha: str) -> Parse
         borough, major, minor = (row[i].strip() for i in range(3))
         for index, name in months:
             text = row[index].strip()
-            if not text.isdigit():
+            if not is_whole_number(text):
                 rejected.append(RowError(path, number, name, f"{text!r} is not a count"))
                 break
             counts.append(
@@ -102,10 +105,10 @@ def _parse_lsoa(path: Path, header: list[str], rows: Rows, sha: str) -> ParsedCo
             )
             continue
         year, count = row[index["year"]].strip(), row[index["count"]].strip()
-        if not (year.isdigit() and len(year) == 4):
+        if not (is_whole_number(year) and len(year) == 4):
             rejected.append(RowError(path, number, "year", f"{year!r} is not a year"))
             continue
-        if not count.isdigit():
+        if not is_whole_number(count):
             rejected.append(RowError(path, number, "count", f"{count!r} is not a count"))
             continue
         category = row[index["category"]].strip()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from patrolgate.errors import InvalidInput
 from patrolgate.events.allow_list import KEPT_FIELDS, KeptFieldIds
-from patrolgate.events.ranges import MAX_VICTIMS_PER_ROW, TimeRange
+from patrolgate.events.ranges import MAX_VICTIMS_PER_ROW, TimeRange, is_whole_number
 from patrolgate.events.records import CHUNK_ROWS, EventChunk, ParsedSource, RowError
 from patrolgate.events.row_builder import ChunkBuilder
 from patrolgate.events.source_file import CsvStream, open_csv
@@ -38,7 +38,7 @@ def parse_recorded_date(text: str) -> tuple[int, int] | None:
     """Parse 'Jan 2003' or 'Jan-03' (two-digit years are 20xx) into (year, month)."""
     cleaned = text.strip().replace("-", " ")
     parts = cleaned.split()
-    if len(parts) != 2 or parts[0][:3].lower() not in _MONTHS or not parts[1].isdigit():
+    if len(parts) != 2 or parts[0][:3].lower() not in _MONTHS or not is_whole_number(parts[1]):
         return None
     month = _MONTHS[parts[0][:3].lower()]
     year = int(parts[1])
@@ -84,7 +84,7 @@ def _chunks(
                 )
                 continue
             count_text = row[i_count].strip()
-            if not count_text.isdigit() or int(count_text) < 1:
+            if not is_whole_number(count_text) or int(count_text) < 1:
                 rejected.append(
                     RowError(path, number, "Count of Victims", f"{count_text!r} is not a count")
                 )

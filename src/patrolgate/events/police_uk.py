@@ -13,7 +13,7 @@ from patrolgate.errors import InvalidInput
 from patrolgate.events.allow_list import KEPT_FIELDS, KeptFieldIds, police_uk_force
 from patrolgate.events.column_batches import ColumnBatch, column_batches
 from patrolgate.events.local_time import local_year_month
-from patrolgate.events.ranges import TimeRange
+from patrolgate.events.ranges import TimeRange, is_whole_number
 from patrolgate.events.records import (
     CHUNK_ROWS,
     EventChunk,
@@ -69,7 +69,7 @@ def _kept(source: str) -> tuple[str, ...]:
 def _month(text: str, times: TimeRange) -> tuple[int, int, int, int] | str:
     """A 'YYYY-MM' month as (UTC start, UTC end, year, month), or what is wrong with it."""
     parts = text.strip().split("-")
-    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+    if len(parts) != 2 or not all(is_whole_number(p) and len(p) <= 4 for p in parts):
         return f"{text!r} is not YYYY-MM"
     year, month = int(parts[0]), int(parts[1])
     if not 1 <= month <= 12:

@@ -47,3 +47,8 @@ def parse_number(text: str) -> float | None:
     if not _NUMBER.fullmatch(stripped):
         return None
     return float(stripped)
+
+
+def is_whole_number(text: str) -> bool:
+    """ASCII digits only ('²' and other Unicode digits are not counts ``int`` can read)."""
+    return text.isascii() and text.isdigit()
