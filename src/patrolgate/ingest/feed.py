@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +27,7 @@ from patrolgate.ingest.event_import import ImportReport, store_parsed_file
 from patrolgate.store.database import Database
 from patrolgate.store.tables import AreaRow
 
+log = logging.getLogger("patrolgate.feed")
 #: The fields a feed row carries (the allow-list of the feed).
 FEED_FIELDS = ("id", "time", "lat", "lon", "category")
 #: Rows in one batch at most.
@@ -103,7 +105,11 @@ def check_batch_size(rows: int) -> None:
 
 
 class Debounced:
-    """Runs ``action`` once, ``delay`` seconds after the last :meth:`poke` (on a thread)."""
+    """Runs ``action`` once, ``delay`` seconds after the last :meth:`poke` (on a thread).
+
+    A failing run is logged, never raised: the next poke tries again, and a request that
+    needs the result computes it itself.
+    """
 
     def __init__(self, action: Callable[[], object], delay: float = REFIT_AFTER) -> None:
         self.action = action
@@ -116,9 +122,15 @@ class Debounced:
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
-            self._timer = threading.Timer(self.delay, self.action)
+            self._timer = threading.Timer(self.delay, self._run)
             self._timer.daemon = True
             self._timer.start()
+
+    def _run(self) -> None:
+        try:
+            self.action()
+        except Exception:  # a background refit must not take the worker down
+            log.exception("the debounced %s failed", getattr(self.action, "__name__", "action"))
 
     def cancel(self) -> None:
         """Forget a pending run."""
