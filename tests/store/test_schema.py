@@ -10,7 +10,7 @@ from sqlalchemy import Connection, inspect
 
 from patrolgate.events.allow_list import PERSON_COLUMNS, PERSON_WORDS
 from patrolgate.store import Base, Database
-from patrolgate.store.database import EVENT_TABLES
+from patrolgate.store.intake_layout import EVENT_TABLES
 
 #: Words in a column's name that could make it describe a person, beyond PERSON_WORDS.
 SUSPECT_WORDS = PERSON_WORDS | {"name", "names", "ethnic", "postcode", "phone", "email", "id_no"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 import sqlite3
 import threading
@@ -22,15 +21,10 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from patrolgate.store.intake_layout import EVENT_SCHEMA, bring_about
 from patrolgate.store.log_flusher import LogFlusher
-from patrolgate.store.tables import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-log = logging.getLogger("patrolgate.store")
-#: The name the event store file is attached under, on SQLite.
-EVENT_SCHEMA = "event_store"
-#: Tables that live in the event store file on SQLite (imported data, written by imports).
-EVENT_TABLES = ("import_runs", "events", "unit_pings")
 
 
 def event_store_path(database_file: str) -> Path:
@@ -304,30 +298,11 @@ class Database:
                     config.set_main_option("script_location", str(MIGRATIONS))
                     config.attributes["connection"] = connection
                     command.upgrade(config, "head")
+                    # Idempotent: puts right a database a placeholder 0006 stamped past it.
+                    bring_about(connection)
         finally:
             if engine is not self.engine:
                 engine.dispose()
-        self._recreate_missing_event_store()
-
-    def _recreate_missing_event_store(self) -> None:
-        """An event store file that went missing (a database file copied or restored
-        without it) comes back empty, with its tables, rather than failing every query."""
-        if self.event_engine is None:
-            return
-        with self.event_engine.connect() as connection:
-            present = set(inspect(connection).get_table_names())
-        missing = [t for t in EVENT_TABLES if t not in present]
-        if not missing:
-            return
-        log.warning(
-            "the event store %s has no %s: created empty; re-import the events",
-            self.event_file,
-            ", ".join(missing),
-        )
-        with self.event_lock.held() if self.event_lock else contextlib.nullcontext():
-            Base.metadata.create_all(
-                self.event_engine, tables=[Base.metadata.tables[t] for t in EVENT_TABLES]
-            )
 
     def table_schemas(self) -> list[str | None]:
         """Where tables live: the default schema (None), and on SQLite the event store."""

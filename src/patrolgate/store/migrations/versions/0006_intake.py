@@ -15,15 +15,11 @@ Create Date: 2026-12-02 05:00:00
 
 from __future__ import annotations
 
-from collections import defaultdict
-from pathlib import Path
-from typing import Any
-
 import sqlalchemy as sa
 from alembic import op
 
-from patrolgate.events.allow_list import KeptFieldIds, police_uk_force
 from patrolgate.store.column_types import EpochSeconds, UTCDateTime
+from patrolgate.store.intake_layout import bring_about, event_store_attached
 
 revision = "0006"
 down_revision = "0005"
@@ -35,11 +31,7 @@ MOVED = ("import_runs", "events", "unit_pings")
 
 
 def _event_store_attached() -> bool:
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return False
-    names = {row[1] for row in bind.exec_driver_sql("PRAGMA database_list")}
-    return EVENT_SCHEMA in names
+    return event_store_attached(op.get_bind())
 
 
 def _tables(schema: str | None) -> None:
@@ -127,97 +119,11 @@ def _columns(schema: str, table: str) -> list[str]:
     return [row[1] for row in rows]
 
 
-def _move(source: str, target: str) -> None:
-    """Copy the moved tables' rows from schema ``source`` into ``target`` (same columns,
-    those the target lacks left out), then drop them in ``source``."""
-    bind = op.get_bind()
-    for table in MOVED:
-        wanted = set(_columns(target, table))
-        columns = ", ".join(c for c in _columns(source, table) if c in wanted)
-        bind.exec_driver_sql(f"DELETE FROM {target}.{table}")
-        bind.exec_driver_sql(
-            f"INSERT INTO {target}.{table} ({columns}) SELECT {columns} FROM {source}.{table}"
-        )
-    for table in reversed(MOVED):
-        bind.exec_driver_sql(f"DROP TABLE {source}.{table}")
-
-
-def _exists(schema: str, table: str) -> bool:
-    found = op.get_bind().exec_driver_sql(
-        f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (table,)
-    )
-    return found.first() is not None
-
-
-def _rekey_whole_row_hashes() -> None:
-    """Ids of rows without a source id, made from the kept fields as the importers now make
-    them (the old ones hashed the whole row, dropped columns included)."""
-    bind = op.get_bind()
-    rows = bind.execute(
-        sa.text(
-            "SELECT e.id, e.source, e.t_start, e.t_end, e.lon, e.lat, e.source_category,"
-            " r.file_name FROM events e LEFT JOIN import_runs r ON r.id = e.import_run_id"
-            " WHERE e.id LIKE :hashed AND (e.source IN ('police-uk-street',"
-            " 'police-uk-stop-search') OR e.source LIKE :csv) ORDER BY e.id"
-        ),
-        {"hashed": "h%", "csv": "csv:%"},
-    ).all()
-    makers: dict[tuple[str, str], KeptFieldIds] = {}
-    changes: list[dict[str, Any]] = []
-    grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for row in rows:
-        police = row.source.startswith("police-uk")
-        identity = police_uk_force(Path(row.file_name or "")) if police else ""
-        grouped[(row.source, identity)].append(row)
-    for (source, identity), members in grouped.items():
-        make = makers.setdefault((source, identity), KeptFieldIds(source, identity))
-        for row in members:
-            start = _epoch(row.t_start)
-            lon = float("nan") if row.lon is None else float(row.lon)
-            lat = float("nan") if row.lat is None else float(row.lat)
-            if source.startswith("police-uk"):
-                new = make(start, lon, lat, row.source_category)
-            else:
-                new = make(start, _epoch(row.t_end), lon, lat, row.source_category)
-            changes.append({"old": row.id, "new": new})
-    if changes:
-        bind.execute(sa.text("UPDATE events SET id = :new WHERE id = :old"), changes)
-
-
-def _epoch(value: Any) -> int:
-    if hasattr(value, "timestamp"):
-        return int(value.timestamp())
-    return int(value)
-
-
 def upgrade() -> None:
-    """Accounting columns, the event store (SQLite), re-keyed ids, idempotency keys."""
-    if _event_store_attached():
-        # A store left by a downgrade holds stale copies: main's rows replace them.
-        if not _exists(EVENT_SCHEMA, "events"):
-            _tables(EVENT_SCHEMA)
-        _move("main", EVENT_SCHEMA)
-    else:
-        op.add_column(
-            "import_runs",
-            sa.Column("rows_conflicting", sa.Integer(), server_default="0", nullable=False),
-        )
-        op.add_column("import_runs", sa.Column("fields_kept", sa.String(length=500)))
-    _rekey_whole_row_hashes()
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("login", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("request", sa.String(length=64), nullable=False),
-        sa.Column("status", sa.Integer(), nullable=True),
-        sa.Column("body", sa.Text(), nullable=True),
-        sa.Column("media_type", sa.String(length=100), nullable=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("login", "key", name=op.f("pk_idempotency_keys")),
-    )
-    op.create_index(
-        op.f("ix_idempotency_keys_created_at"), "idempotency_keys", ["created_at"], unique=False
-    )
+    """The event store (SQLite), accounting columns, re-keyed ids, idempotency keys: all in
+    :func:`patrolgate.store.intake_layout.bring_about`, which ``Database.migrate`` also runs
+    after every upgrade (it is idempotent)."""
+    bring_about(op.get_bind())
 
 
 def downgrade() -> None:
