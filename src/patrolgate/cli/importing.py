@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Callable
 from enum import StrEnum
@@ -41,9 +43,21 @@ Strict = Annotated[
 Format = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
 
 
+#: How much an import steps back for the service on a shared machine (``nice`` increment):
+#: a batch import is not in a hurry, a commander's click is. Its writer process inherits it.
+IMPORT_NICENESS = 10
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``import`` group."""
-    app.add_typer(import_app, name="import")
+    app.add_typer(import_app, name="import", callback=_step_back)
+
+
+def _step_back() -> None:
+    """Imports run at a lower CPU priority than the web service (on an idle machine this
+    changes nothing; on a busy one the service's requests go first)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(IMPORT_NICENESS)
 
 
 def _report(reports: list[ImportReport], output: OutputFormat) -> None:
