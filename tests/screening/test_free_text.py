@@ -68,6 +68,7 @@ def test_identities_are_refused(text: str, found: str) -> None:
         "Between 0 and 10 000 000 000 pounds of damage.",
         "In May, 12 incidents were recorded in the ward.",
         "Victoria line disruption moved the crowd.",
+        "Disorder near Victoria station and in Chelsea; groups from Brent and Richmond.",
     ],
 )
 def test_area_level_text_passes(text: str) -> None:

@@ -57,7 +57,8 @@ STREET_WORDS = _words(
     gdns place pl terrace grove hill square sq mews walk row parade rise vale view wharf yard
     green park estate house houses buildings tower towers mansions lodge cottages"""
 )
-#: Words that make a run of capitalised words a place, an organisation or a process.
+#: Words that make a run of capitalised words a place, an organisation or a process; the
+#: last lines are London borough and ward names that are also given names in the list.
 PLACE_WORDS = STREET_WORDS | _words(
     """borough boroughs ward wards district council police service metropolitan met station
     underground tube overground railway bus airport hospital school schools academy college
@@ -75,7 +76,10 @@ PLACE_WORDS = STREET_WORDS | _words(
     intelligence tasking review debrief rationale proportionate legal accountable necessary
     equality engagement risk threat options action information powers policy ethics
     authorised authorisation superintendent inspector sergeant constable chief deputy
-    assistant territorial specialist support scheme best use"""
+    assistant territorial specialist support scheme best use
+    brent chelsea victoria richmond kingston sutton charlton dalston hayes kenton preston
+    thornton crystal forest abbey lea maida royal queen queens king kings lady chase grange
+    marsh mill mile brook harp gipsy trinity tudor venice welsh wells hale ham lock"""
 )
 #: Words that are given names in the list but, written with a capital, mostly mean
 #: something else: months, days, seasons, ranks and a few common words.
