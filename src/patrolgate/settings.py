@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import string
+import zlib
 from datetime import UTC, datetime
 from enum import StrEnum
+from ipaddress import ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +18,36 @@ from patrolgate.timekeeping import aware_utc
 
 #: The secret shipped for development and the demo; production refuses it.
 DEVELOPMENT_SECRET = "patrolgate-development-secret-change-me"
+
+#: A production secret needs at least this much entropy (32 bytes).
+SECRET_BITS = 256
+
+_HEX = frozenset(string.hexdigits)
+_BASE64 = frozenset(string.ascii_letters + string.digits + "+/-_")
+
+
+def secret_bits(secret: str) -> float:
+    """A conservative estimate of a secret's entropy in bits, for a randomly generated one.
+
+    Each character counts for what its alphabet can hold (hex 4 bits, base64 6, printable
+    text about 6.6), and a secret that repeats a few characters counts for little: it was
+    not drawn at random. ``secrets.token_urlsafe(32)`` and ``openssl rand -hex 32`` pass.
+    """
+    text = secret.rstrip("=")
+    if not text:
+        return 0.0
+    if set(text) <= _HEX:
+        per_character = 4.0
+    elif set(text) <= _BASE64:
+        per_character = 6.0
+    else:
+        per_character = math.log2(95)
+    distinct = len(set(text))
+    if distinct < min(len(text), 8):  # "aaaa…", "abab…": typed, not drawn
+        per_character = math.log2(max(distinct, 1))
+    compressed_bits = (len(zlib.compress(text.encode("utf-8"), 9)) - 8) * 8
+    return min(len(text) * per_character, float(compressed_bits))
+
 
 #: The repository's ``data/`` folder, where the demo data ships (editable installs and clones).
 REPOSITORY_DATA = Path(__file__).resolve().parents[2] / "data"
@@ -44,7 +78,20 @@ class Settings(BaseSettings):
         description="A fixed clock (ISO time) for demos and tests; refused in production.",
     )
     timezone: str = Field(default="Europe/London", description="Local time zone of the force.")
-    secret_key: str = Field(default=DEVELOPMENT_SECRET, description="Signs sessions and tokens.")
+    secret_key: str = Field(
+        default=DEVELOPMENT_SECRET,
+        description=(
+            "The instance's secret (at least 32 random bytes in production): keys the hashes "
+            "of failed sign-ins and known-browser cookies, and signs published chain heads."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For "
+            "and X-Forwarded-Proto are believed; none by default."
+        ),
+    )
     demo_data: Path = Field(default=REPOSITORY_DATA, description="Folder of the shipped demo data.")
     cell_size: float = Field(default=150.0, gt=0, description="Default grid cell size in metres.")
     request_threads: int = Field(
@@ -63,8 +110,25 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "production mode needs PATROLGATE_SECRET_KEY set to a secret of your own"
                 )
+            if secret_bits(self.secret_key) < SECRET_BITS:
+                raise ValueError(
+                    "PATROLGATE_SECRET_KEY holds less than 32 bytes of entropy; generate one "
+                    "with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+                )
         ZoneInfo(self.timezone)
+        self.proxy_networks()  # refuses a malformed list at start-up
         return self
+
+    def proxy_networks(self) -> tuple[str, ...]:
+        """The trusted proxies as networks (``10.0.0.5`` is ``10.0.0.5/32``)."""
+        networks = []
+        for item in self.trusted_proxies.split(","):
+            if item.strip():
+                try:
+                    networks.append(str(ip_network(item.strip(), strict=False)))
+                except ValueError as error:
+                    raise ValueError(f"PATROLGATE_TRUSTED_PROXIES: {error}") from error
+        return tuple(networks)
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,6 +6,7 @@ only come from who is asking. "allow" means a 2xx answer; "deny" means 401 or 40
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,7 @@ ROLES: dict[str, str | None] = {
     "admin": "admin",
 }
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+_TARGETS = itertools.count(1)
 COMMANDERS = {"borough-commander", "tactical-commander", "strategic-commander"}
 
 #: (method, path) -> the roles allowed. Every API route must appear here.
@@ -41,6 +43,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/api/v1/tokens/{token_id}"): SIGNED_IN,
     ("GET", "/api/v1/users"): SIGNED_IN,
     ("POST", "/api/v1/users"): frozenset({"admin"}),
+    ("GET", "/api/v1/users/{login}/tokens"): frozenset({"admin"}),
+    ("POST", "/api/v1/users/{login}/deactivate"): frozenset({"admin"}),
+    ("POST", "/api/v1/users/{login}/activate"): frozenset({"admin"}),
+    ("PUT", "/api/v1/users/{login}/password"): frozenset({"admin"}),
     ("GET", "/api/v1/events/summary"): SIGNED_IN,
     ("GET", "/api/v1/forecast"): SIGNED_IN,
     ("GET", "/api/v1/forecast/accuracy"): SIGNED_IN,
@@ -77,6 +83,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     - {"community-officer", "oversight", "admin"},
     ("GET", "/api/v1/audit/verify"): SIGNED_IN,
     ("GET", "/api/v1/audit/head"): SIGNED_IN,
+    ("GET", "/api/v1/audit/published-head"): frozenset(ROLES),
     ("GET", "/api/v1/audit/export"): frozenset({"oversight", "admin"}),
     ("GET", "/api/v1/oversight/figures"): SIGNED_IN,
     # The live feed: a feed account's API token only, never a browser session of any role
@@ -256,6 +263,11 @@ def _request(
         ), None
     if "{intel_id}" in path:
         return path.replace("{intel_id}", "INTEL"), None
+    if "{login}" in path:
+        login = f"target{next(_TARGETS)}"  # a fresh user per cell: no cell sees another's
+        world.workflow.add_user("admin", login, role="analyst", rank="staff")
+        body = {"password": "a long enough password"} if path.endswith("/password") else None
+        return path.replace("{login}", login), body
     if "{token_id}" in path:
         token_id = _own_token(world, client, csrf)
         return path.replace("{token_id}", token_id or "tok_missing"), None
@@ -269,7 +281,7 @@ def _request(
     if path == "/api/v1/tokens":
         return path, {"name": "matrix"}
     if path == "/api/v1/me/password":
-        return path, {"password": scenario_password()}
+        return path, {"current_password": scenario_password(), "password": scenario_password()}
     if path == "/api/v1/intelligence" and method == "POST":
         now = world.clock.now
         return path, {

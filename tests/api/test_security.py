@@ -109,14 +109,15 @@ def test_sessions_expire_when_idle_and_after_their_lifetime(world: World) -> Non
 
 
 def test_sign_in_is_throttled_after_repeated_failures(world: World) -> None:
-    """Five failures for a login: even the right password is refused (429) until the window."""
+    """Five failures for a login from a browser it does not know: the next attempt waits a
+    couple of seconds (429 with Retry-After), not a 15-minute lock."""
     client = world.client()
     for _ in range(5):
         assert sign_in(client, "sfc.adams", "wrong password!").status_code == 401
     throttled = sign_in(client, "sfc.adams")
     assert throttled.status_code == 429
-    assert int(throttled.headers["retry-after"]) > 0
-    later(world, minutes=16)
+    assert int(throttled.headers["retry-after"]) == 2
+    later(world, seconds=2)
     assert sign_in(client, "sfc.adams").status_code == 303
 
 
@@ -182,3 +183,89 @@ def test_production_cookies_are_secure_even_on_loopback(
     client = world.client()
     assert "Secure" in client.get("/login").headers["set-cookie"]
     assert login_csrf(client)
+
+
+def test_production_refuses_a_weak_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-character, a repeated or a short secret: refused; 32 random bytes: accepted."""
+    import secrets
+
+    monkeypatch.setenv("PATROLGATE_MODE", "production")
+    for weak in ("x", "s" * 40, "abcdefgh" * 8, secrets.token_urlsafe(24)):
+        monkeypatch.setenv("PATROLGATE_SECRET_KEY", weak)
+        with pytest.raises(ValueError, match="32 bytes of entropy"):
+            Settings()
+    for strong in (secrets.token_urlsafe(32), secrets.token_hex(32)):
+        monkeypatch.setenv("PATROLGATE_SECRET_KEY", strong)
+        assert Settings().secret_key == strong
+
+
+def test_security_headers_on_every_response_errors_and_500s_included(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """404, 403, 422 and an unexpected 500 carry the headers; signed-in pages are no-store;
+    production adds HSTS."""
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    client, _ = world.signed_in("oversight1")
+    monkeypatch.setattr(world.app.state.services.workflow, "verify_audit", broken)
+    quiet = TestClient(world.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+    quiet.cookies = client.cookies
+    answers = {
+        "404": client.get("/api/v1/nothing-here"),
+        "403": client.post("/api/v1/tokens", json={"name": "x"}),
+        "422": client.get("/transparency?month=never"),
+        "500": quiet.get("/api/v1/audit/verify"),
+        "page": client.get("/deployments"),
+    }
+    assert answers["500"].status_code == 500
+    for name, response in answers.items():
+        for header in ("x-content-type-options", "x-frame-options", "content-security-policy"):
+            assert header in response.headers, (name, header)
+        assert response.headers["cache-control"] == "no-store", name
+        assert "strict-transport-security" not in response.headers
+    assert "no-store" not in world.client().get("/transparency").headers.get("cache-control", "")
+    services = world.app.state.services
+    monkeypatch.setattr(
+        services, "settings", services.settings.model_copy(update={"mode": Mode.PRODUCTION})
+    )
+    assert "max-age" in quiet.get("/api/v1/audit/verify").headers["strict-transport-security"]
+    assert "max-age" in world.client().get("/transparency").headers["strict-transport-security"]
+
+
+def test_the_audit_export_is_recorded_and_needs_the_csrf_token_from_a_browser(
+    world: World,
+) -> None:
+    """A browser session must send X-CSRF-Token (the export writes its record); restricted
+    text is withheld; a token needs no CSRF."""
+    from tests.workflow.scenario import add_intel
+
+    restricted = add_intel(world.workflow, world.clock, handling="C")
+    client, csrf = world.signed_in("oversight1")
+    assert client.get("/api/v1/audit/export").status_code == 403
+    response = client.get("/api/v1/audit/export", headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 200
+    lines = [__import__("json").loads(line) for line in response.text.splitlines()]
+    added = next(r for r in lines if r["subject"] == f"intelligence:{restricted}")
+    assert added["payload"]["text"].startswith("[withheld")
+    assert "Retaliation" not in response.text.split(f"intelligence:{restricted}")[1][:2000]
+    last = list(world.workflow.export_audit())[-1]
+    assert (last["action"], last["actor"]) == ("audit.exported", "oversight1")
+
+
+def test_the_published_head_is_public_and_signed(world: World) -> None:
+    """Anyone may fetch the latest daily head; it verifies with the key it names."""
+    from patrolgate.audit import SignedHead
+
+    head = world.client().get("/api/v1/audit/published-head").json()
+    del head["published_head"]
+    assert SignedHead(**head).signature_valid()
+
+
+def test_the_transparency_page_shows_the_signed_daily_head(world: World) -> None:
+    """The public page names the signed head and the instance's key, and links to the JSON."""
+    head = world.client().get("/api/v1/audit/published-head").json()
+    page = world.client().get("/transparency").text
+    assert 'data-testid="signed-head"' in page
+    assert head["public_key"] in page and "/api/v1/audit/published-head" in page

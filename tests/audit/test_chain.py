@@ -126,10 +126,11 @@ def test_reorder_named() -> None:
 
 
 def test_truncation_caught_by_head() -> None:
-    """Dropping the last entries is caught by the recorded head."""
+    """Dropping the last entries is caught by the recorded head, and called truncation."""
     entries = chain()
     result = verify_chain(entries[:4], (6, entries[-1].hash))
-    assert (result.first_bad_seq, result.problem) == (5, Tampering.DELETED)
+    assert (result.first_bad_seq, result.problem) == (5, Tampering.TRUNCATED)
+    assert "entries 5 to 6 are gone" in result.message
 
 
 def test_rewritten_chain_caught_by_published_head() -> None:

@@ -202,7 +202,7 @@ def test_lifecycle_from_the_command_line(home: Settings) -> None:
     assert [d["id"] for d in json.loads(listed.stdout)] == [deployment]
     verified = run("audit", "verify", "--format", "json")
     assert verified["ok"] is True
-    exported = runner.invoke(app, ["audit", "export", "--format", "jsonl"])
+    exported = runner.invoke(app, ["audit", "export", "--format", "jsonl", "--as", "admin"])
     lines = [json.loads(line) for line in exported.stdout.splitlines()]
     assert len(lines) == verified["entries"] and lines[-1]["hash"] == verified["head_hash"]
     assert any(line["action"] == "intelligence.read" for line in lines)

@@ -1,4 +1,8 @@
-"""Demo accounts: the workflow's demo users with a known password, in demo mode only."""
+"""Demo accounts: the workflow's demo users with a known password, in demo mode only.
+
+Their passwords are marked as demo ones: they sign in in demo mode only, and a production
+start deactivates them (:meth:`~patrolgate.accounts.Accounts.disable_demo_accounts`).
+"""
 
 from __future__ import annotations
 
@@ -24,11 +28,11 @@ def ensure_demo_accounts(database: Database, settings: Settings) -> list[tuple[s
     if settings.mode is not Mode.DEMO:
         raise Refused("demo accounts exist in demo mode only (PATROLGATE_MODE=demo)")
     seed_demo_deployments(database, settings)
-    accounts = Accounts(database)
+    accounts = Accounts(database, secret_key=settings.secret_key, mode=settings.mode)
     with database.sessions() as session:
         users = list(session.scalars(select(UserRow).order_by(UserRow.role, UserRow.login)))
         with_password = set(session.scalars(select(PasswordRow.login)))
     for user in users:
         if user.login not in with_password:
-            accounts.set_password(None, user.login, DEMO_PASSWORD)
+            accounts.set_password(None, user.login, DEMO_PASSWORD, demo=True)
     return [(u.login, u.role, u.rank) for u in users]

@@ -50,6 +50,26 @@ class UserCreate(Body):
 
 
 class PasswordChange(Body):
-    """A new password."""
+    """My new password, with my current one."""
+
+    current_password: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=10, max_length=200)
+
+
+class PasswordReset(Body):
+    """Another user's new password (administrators)."""
 
     password: str = Field(min_length=10, max_length=200)
+
+
+class UserRecord(Me):
+    """A user and whether they may act."""
+
+    active: bool
+
+
+class UserAccess(UserRecord):
+    """A user after an administrator changed their access, with what it ended."""
+
+    sessions_ended: int = 0
+    tokens_revoked: int = 0

@@ -7,7 +7,8 @@ browser request whose CSRF token is missing or wrong.
 
 from __future__ import annotations
 
-from ipaddress import ip_address
+from functools import lru_cache
+from ipaddress import ip_address, ip_network
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -95,14 +96,63 @@ async def current_actor(found: IdentityDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
+@lru_cache(maxsize=16)
+def _networks(trusted: tuple[str, ...]) -> tuple[object, ...]:
+    return tuple(ip_network(n) for n in trusted)
+
+
+@lru_cache(maxsize=16)
+def _trusted_proxies(setting: str) -> tuple[str, ...]:
+    return tuple(str(ip_network(n.strip(), strict=False)) for n in setting.split(",") if n.strip())
+
+
+def _trusted(host: str, trusted: tuple[str, ...]) -> bool:
+    try:
+        address = ip_address(host.strip())
+    except ValueError:
+        return False
+    return any(address in network for network in _networks(trusted))  # type: ignore[operator]
+
+
+def _forwarded(request: Request, name: str) -> list[str]:
+    """The comma-separated hops of every ``name`` header, in order."""
+    return [
+        hop.strip()
+        for value in request.headers.getlist(name)
+        for hop in value.split(",")
+        if hop.strip()
+    ]
+
+
 def client_address(request: Request) -> str:
-    """The client's address (the direct peer; a reverse proxy should set it via uvicorn)."""
-    return request.client.host if request.client else "unknown"
+    """The real client: the direct peer, unless the peer is a configured trusted proxy
+    (``PATROLGATE_TRUSTED_PROXIES``); then the nearest address in ``X-Forwarded-For`` that is
+    not itself a trusted proxy. Anyone else's ``X-Forwarded-For`` is ignored."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = _trusted_proxies(services_of(request).settings.trusted_proxies)
+    if not trusted or not _trusted(peer, trusted):
+        return peer
+    hops = _forwarded(request, "x-forwarded-for")
+    for hop in reversed(hops):
+        if not _trusted(hop, trusted):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
+def request_scheme(request: Request) -> str:
+    """``https`` or ``http`` as the client used it (``X-Forwarded-Proto`` from a trusted proxy)."""
+    peer = request.client.host if request.client else ""
+    trusted = _trusted_proxies(services_of(request).settings.trusted_proxies)
+    if trusted and _trusted(peer, trusted):
+        protos = _forwarded(request, "x-forwarded-proto")
+        if protos and protos[-1].lower() in ("http", "https"):
+            return protos[-1].lower()
+    return request.url.scheme
 
 
 def cookie_secure(request: Request, services: Services) -> bool:
     """Secure cookies, except over plain http to a loopback address outside production."""
-    if services.settings.mode is Mode.PRODUCTION or request.url.scheme == "https":
+    if services.settings.mode is Mode.PRODUCTION or request_scheme(request) == "https":
         return True
     host = request.url.hostname or ""
     try:

@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from patrolgate.accounts import NotSignedIn, TooManyAttempts
+from patrolgate.api.headers import security_headers, with_credentials
 from patrolgate.errors import PatrolGateError
+from patrolgate.settings import Mode
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("patrolgate.api")
@@ -102,7 +104,18 @@ def install(app: FastAPI, html: HtmlErrors | None = None) -> None:
 
     async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path, exc_info=error)
-        return respond(request, 500, "Internal error", "an unexpected error; it has been logged")
+        detail = "an unexpected error; it has been logged"
+        response = respond(request, 500, "Internal error", detail)
+        # Starlette sends this answer from outside every middleware: add the headers here.
+        services = getattr(request.app.state, "services", None)
+        for name, value in security_headers(
+            path=request.url.path,
+            method=request.method,
+            credentials=with_credentials(request.scope.get("headers", ())),
+            production=services is not None and services.settings.mode is Mode.PRODUCTION,
+        ).items():
+            response.headers.setdefault(name, value)
+        return response
 
     app.add_exception_handler(PatrolGateError, domain)
     app.add_exception_handler(RequestValidationError, validation)

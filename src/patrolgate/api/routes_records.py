@@ -7,21 +7,19 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
-from patrolgate.api.dependencies import ActorDep, ServicesDep
+from patrolgate.accounts import CsrfRefused, csrf_matches
+from patrolgate.api.dependencies import CSRF_HEADER, ActorDep, IdentityDep, ServicesDep
 from patrolgate.api.schemas import PROBLEM_RESPONSES
-from patrolgate.errors import Refused
-from patrolgate.policy import Role
+from patrolgate.audit import HeadSigner
 from patrolgate.store.audit_tables import AuditEntryRow
+from patrolgate.workflow import audit_trail
 
 router = APIRouter(prefix="/api/v1", tags=["audit and oversight"], responses=PROBLEM_RESPONSES)
-
-#: Who may export the whole audit trail (it holds intelligence text). The workflow's
-#: export service has no actor check, so this adapter adds one.
-EXPORTERS = (Role.OVERSIGHT, Role.ADMIN)
 
 
 @router.get("/audit/verify", summary="Verify the audit chain")
@@ -30,10 +28,19 @@ def verify(services: ServicesDep, _actor: ActorDep) -> dict[str, object]:
     return services.workflow.verify_audit().as_dict()
 
 
-@router.get("/audit/head", summary="The audit chain head, for publication")
+@router.get("/audit/head", summary="The audit chain head, signed, for publication")
 def head(services: ServicesDep, _actor: ActorDep) -> dict[str, Any]:
-    """Sequence number and hash of the latest entry."""
-    return services.workflow.chain_head()
+    """Sequence number and hash of the latest entry, signed with the instance's key."""
+    signer = HeadSigner(services.settings.secret_key)
+    return audit_trail.signed_head(services.workflow, signer).as_dict()
+
+
+@router.get("/audit/published-head", summary="The latest daily chain head (public)")
+def published_head(services: ServicesDep) -> dict[str, Any]:
+    """The chain as it stood at the end of yesterday, signed with the instance's key: keep it,
+    and ask later (`patrolgate audit verify-head FILE`) whether the history still holds it."""
+    signer = HeadSigner(services.settings.secret_key)
+    return audit_trail.published_head(services.workflow, signer).as_dict()
 
 
 @router.get(
@@ -42,15 +49,19 @@ def head(services: ServicesDep, _actor: ActorDep) -> dict[str, Any]:
     response_class=StreamingResponse,
     responses={200: {"content": {"application/x-ndjson": {}}}},
 )
-def export(services: ServicesDep, actor: ActorDep) -> StreamingResponse:
-    """Every entry, oldest first, one JSON object per line."""
-    if actor.role not in EXPORTERS:
-        raise Refused(
-            f"the audit export is for oversight and administrators (you are a {actor.describe()})"
-        )
+async def export(request: Request, services: ServicesDep, found: IdentityDep) -> StreamingResponse:
+    """Every entry up to this export's own record, oldest first, one JSON object per line.
+
+    Restricted (handling code C) intelligence text is withheld from a reader who may not
+    read it, and the export is recorded; so a browser session must send its CSRF token
+    (``X-CSRF-Token``) even on this GET, as on any request that writes.
+    """
+    if not found.via_token and not csrf_matches(found.csrf_token, request.headers.get(CSRF_HEADER)):
+        raise CsrfRefused("an export is recorded: send the session's X-CSRF-Token header")
+    exported = await run_in_threadpool(audit_trail.export_for, services.workflow, found.actor)
 
     def lines() -> Iterator[str]:
-        for record in services.workflow.export_audit():
+        for record in exported.records():
             yield json.dumps(record, ensure_ascii=False, default=str) + "\n"
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,10 @@ from patrolgate.workflow import Workflow
 
 SESSION_COOKIE = "pg_session"
 LOGIN_CSRF_COOKIE = "pg_login_csrf"
+#: Marks a browser that signed in to an account before: its own sign-in throttle.
+KNOWN_BROWSER_COOKIE = "pg_known_browser"
+
+log = logging.getLogger("patrolgate.api")
 
 
 @dataclass
@@ -49,11 +54,22 @@ class Services:
             timezone=settings.tz,
             forecast=picture.snapshot,
         )
+        accounts = Accounts(
+            database, clock=security_clock, secret_key=settings.secret_key, mode=settings.mode
+        )
+        if settings.mode is Mode.PRODUCTION:
+            disabled = accounts.disable_demo_accounts()
+            if disabled:
+                log.warning(
+                    "production start on a database built by `patrolgate demo`: demo accounts "
+                    "deactivated (%s); they sign in in demo mode only",
+                    ", ".join(disabled),
+                )
         return cls(
             settings=settings,
             database=database,
             workflow=workflow,
-            accounts=Accounts(database, clock=security_clock),
+            accounts=accounts,
             picture=picture,
             clock=now,
         )

@@ -1,7 +1,9 @@
 """Canonical serialisation and SHA-256 hashing of audit entries.
 
 An entry's hash covers its header and the *digest* of its payload, not the payload itself,
-so that retention may redact a payload and the chain still verifies.
+so that retention may redact a payload and the chain still verifies. Entries recorded since
+chain format 2 (migration 0008) treat their free-text reason the same way: the hash covers
+the reason's digest, and the text lives beside the payload, redactable with it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ def payload_digest(payload: Mapping[str, Any]) -> str:
     return sha256(canonical(payload))
 
 
+def text_digest(text: str) -> str:
+    """The digest of an entry's reason, which the chain covers in its place (format 2)."""
+    return sha256(text.encode("utf-8"))
+
+
 @dataclass(frozen=True)
 class EntryHeader:
     """What an entry's hash covers."""
@@ -68,23 +75,25 @@ class EntryHeader:
     reason: str | None
     payload_digest: str
     previous_hash: str
+    #: Format 2: the digest of ``reason``, which the hash covers instead of the text.
+    reason_digest: str | None = None
 
     def hash(self) -> str:
         """SHA-256 over the canonical serialisation of the header."""
-        return sha256(
-            canonical(
-                {
-                    "recorded_at": self.recorded_at,
-                    "actor": self.actor,
-                    "action": self.action,
-                    "deployment_id": self.deployment_id,
-                    "subject": self.subject,
-                    "reason": self.reason,
-                    "payload_digest": self.payload_digest,
-                    "previous_hash": self.previous_hash,
-                }
-            )
-        )
+        covered: dict[str, Any] = {
+            "recorded_at": self.recorded_at,
+            "actor": self.actor,
+            "action": self.action,
+            "deployment_id": self.deployment_id,
+            "subject": self.subject,
+            "payload_digest": self.payload_digest,
+            "previous_hash": self.previous_hash,
+        }
+        if self.reason_digest is None:
+            covered["reason"] = self.reason
+        else:
+            covered["reason_digest"] = self.reason_digest
+        return sha256(canonical(covered))
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,7 @@ class StoredEntry:
             "reason": h.reason,
             "payload": self.payload,
             "payload_digest": h.payload_digest,
+            "reason_digest": h.reason_digest,
             "redacted_by": self.redacted_by,
             "previous_hash": h.previous_hash,
             "hash": self.hash,

@@ -54,8 +54,7 @@ def run_service(settings: Settings, host: str, port: int, workers: int = 1) -> N
         host=host,
         port=port,
         log_level="warning",
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=False,  # the app believes proxies only from PATROLGATE_TRUSTED_PROXIES
         backlog=2048,
     )
 

@@ -7,17 +7,9 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from patrolgate.api.headers import security_headers, with_credentials
+from patrolgate.settings import Mode
 from patrolgate.store.log_flusher import deferred_flushes
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-}
 
 
 class DurableAnswers:
@@ -51,8 +43,9 @@ class DurableAnswers:
 
 
 class SecurityHeaders:
-    """Adds :data:`SECURITY_HEADERS` (and ``no-store`` on the API and non-GETs) to every
-    HTTP response, unless the response set them itself.
+    """Adds the security headers (:mod:`patrolgate.api.headers`: ``no-store`` on the API,
+    non-GETs and signed-in pages, HSTS in production) to every HTTP response, unless the
+    response set them itself.
 
     A plain ASGI middleware: it only edits the response start message, where Starlette's
     ``BaseHTTPMiddleware`` would run each request through an extra task and stream.
@@ -60,22 +53,33 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        no_store = scope["path"].startswith("/api/") or scope["method"] != "GET"
+        added = [
+            (name.lower().encode(), value.encode())
+            for name, value in security_headers(
+                path=scope["path"],
+                method=scope["method"],
+                credentials=with_credentials(scope.get("headers", ())),
+                production=_production(scope),
+            ).items()
+        ]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in self._headers if h[0] not in present)
-                if no_store and b"cache-control" not in present:
-                    headers.append((b"cache-control", b"no-store"))
+                headers.extend(h for h in added if h[0] not in present)
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _production(scope: Scope) -> bool:
+    app = scope.get("app")
+    services = getattr(getattr(app, "state", None), "services", None)
+    return services is not None and services.settings.mode is Mode.PRODUCTION

@@ -1,14 +1,17 @@
-"""Tables of the web service's accounts: password hashes, browser sessions, API tokens.
+"""Tables of the web service's accounts: password hashes, browser sessions, API tokens,
+sign-in attempts and throttles.
 
 Secrets are never stored: passwords as argon2 hashes, session ids and API tokens as
-SHA-256 digests (both are long random values, so a fast digest is enough).
+SHA-256 digests (both are long random values, so a fast digest is enough). Sign-in attempts
+keep no typed name and no address: only keyed hashes of them (HMAC with the instance's
+secret), so a name typed by mistake (a password in the name field) is not kept.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from patrolgate.store.column_types import UTCDateTime
@@ -23,6 +26,8 @@ class PasswordRow(Base):
     login: Mapped[str] = mapped_column(ForeignKey("users.login"), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: A demo account's password (``patrolgate demo``): it signs in in demo mode only.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class WebSessionRow(Base):
@@ -52,17 +57,31 @@ class ApiTokenRow(Base):
 
 
 class LoginAttemptRow(Base):
-    """One sign-in attempt, kept for throttling (by login and by client address)."""
+    """One sign-in attempt that was checked: keyed hashes of the login and the client, and
+    whether the login named an account. Never the typed name or the address."""
 
     __tablename__ = "account_login_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    login: Mapped[str] = mapped_column(String(64))
-    client: Mapped[str] = mapped_column(String(64))
+    login_key: Mapped[str] = mapped_column(String(64))
+    client_key: Mapped[str] = mapped_column(String(64))
+    known_login: Mapped[bool] = mapped_column(Boolean)
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
-        Index("ix_account_login_attempts_login_at", "login", "at"),
-        Index("ix_account_login_attempts_client_at", "client", "at"),
+        Index("ix_account_login_attempts_login_key_at", "login_key", "at"),
+        Index("ix_account_login_attempts_client_key_at", "client_key", "at"),
     )
+
+
+class ThrottleRow(Base):
+    """Failed sign-ins counted against one key (an account, an account on a known browser,
+    or a client) and when the next attempt may be checked; shared by every worker."""
+
+    __tablename__ = "account_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,7 +1,8 @@
 """Tables of the audit trail: entries, their payloads and the chain head.
 
 ``audit_entries`` is append-only: database triggers (migration 0002) refuse UPDATE and
-DELETE on it; payloads may only be redacted, on the record.
+DELETE on it; payloads may only be redacted by a retention entry recorded in the same
+transaction that lists them (triggers of migration 0008).
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ class AuditEntryRow(Base):
     action: Mapped[str] = mapped_column(String(60))
     deployment_id: Mapped[str | None] = mapped_column(String(20))
     subject: Mapped[str | None] = mapped_column(String(60))
+    #: The reason of entries recorded before chain format 2; since then it is kept with the
+    #: payload (redactable) and the entry holds its digest.
     reason: Mapped[str | None] = mapped_column(Text)
+    reason_digest: Mapped[str | None] = mapped_column(String(64))
     payload_digest: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -41,6 +45,8 @@ class AuditPayloadRow(Base):
 
     seq: Mapped[int] = mapped_column(ForeignKey("audit_entries.seq"), primary_key=True)
     body: Mapped[str | None] = mapped_column(Text)
+    #: The entry's reason (chain format 2), redacted with the body.
+    reason: Mapped[str | None] = mapped_column(Text)
     redacted_by: Mapped[int | None] = mapped_column(Integer)
 
 

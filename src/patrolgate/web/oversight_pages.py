@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from patrolgate.accounts import Identity
 from patrolgate.api.dependencies import IdentityDep, OptionalIdentityDep, ServicesDep
 from patrolgate.api.services import Services
+from patrolgate.audit import HeadSigner
 from patrolgate.oversight import (
     DEFAULT_FEWER_THAN,
     algorithm_record,
@@ -35,7 +36,7 @@ from patrolgate.oversight.charts import trend_png
 from patrolgate.oversight.facts import load_deployed
 from patrolgate.policy import Role
 from patrolgate.web.rendering import page
-from patrolgate.workflow import NotAuthorised
+from patrolgate.workflow import NotAuthorised, audit_trail
 
 router = APIRouter(include_in_schema=False)
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
@@ -64,7 +65,8 @@ def transparency_page(
 ) -> Response:
     """The public monthly transparency report (no account needed)."""
     report = _report(services, month)
-    return page(request, "oversight/transparency.html", found, report=report)
+    signed = audit_trail.published_head(services.workflow, HeadSigner(services.settings.secret_key))
+    return page(request, "oversight/transparency.html", found, report=report, signed_head=signed)
 
 
 @router.get("/transparency.csv")

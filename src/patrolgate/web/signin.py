@@ -1,7 +1,14 @@
-"""Signing in and out of the browser UI."""
+"""Signing in and out of the browser UI.
+
+The password check (argon2, memory-hard on purpose) and the database work run on a thread,
+never on the event loop, so a burst of sign-ins does not stall other requests. A failed
+sign-in changes nothing about the browser's current session: only a successful one replaces
+it (with a fresh id, so no fixation).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from fastapi import APIRouter, Request
@@ -15,11 +22,14 @@ from patrolgate.api.dependencies import (
     cookie_secure,
     services_of,
 )
-from patrolgate.api.services import LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from patrolgate.api.services import KNOWN_BROWSER_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from patrolgate.web.forms import text
 from patrolgate.web.rendering import page
 
 router = APIRouter(include_in_schema=False)
+
+#: How long a browser is remembered as one that signed in to an account before.
+KNOWN_BROWSER_DAYS = 180
 
 
 def _safe_next(target: str | None) -> str:
@@ -46,25 +56,41 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 @router.post("/login")
 async def login(request: Request, services: ServicesDep) -> Response:
-    """Check the password (throttled), end any old session, start a new one."""
+    """Check the password (throttled); on success end any old session and start a new one."""
     form = await request.form()
     if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE), text(form, "csrf_token")):
         raise CsrfRefused("the sign-in form expired or came from elsewhere; reload it")
+    # On the event loop's own executor, not the request threads: a burst of argon2 checks
+    # then queues there and leaves the request threads (and /healthz) free.
+    signed = await asyncio.to_thread(
+        services.accounts.sign_in,
+        text(form, "login"),
+        text(form, "password"),
+        client_address(request),
+        request.cookies.get(KNOWN_BROWSER_COOKIE),
+    )
     old = request.cookies.get(SESSION_COOKIE)
     if old:
-        services.accounts.sign_out(old)  # a fresh session id at every sign-in: no fixation
-    signed = services.accounts.sign_in(
-        text(form, "login"), text(form, "password"), client_address(request)
-    )
+        await asyncio.to_thread(services.accounts.sign_out, old)
+    secure = cookie_secure(request, services)
     response = RedirectResponse(_safe_next(text(form, "next")), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         signed.session_id,
         httponly=True,
         samesite="lax",
-        secure=cookie_secure(request, services),
+        secure=secure,
         max_age=int(services.accounts.session_policy.lifetime.total_seconds()),
         path="/",
+    )
+    response.set_cookie(
+        KNOWN_BROWSER_COOKIE,
+        signed.known_browser,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        max_age=KNOWN_BROWSER_DAYS * 86_400,
+        path="/login",
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
@@ -75,7 +101,7 @@ async def logout(request: Request, services: ServicesDep, _found: IdentityDep) -
     """End the session (the CSRF token is checked by the dependency)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        services.accounts.sign_out(cookie)
+        await asyncio.to_thread(services.accounts.sign_out, cookie)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -86,12 +86,26 @@ def load_actor(session: Session, login: ActorRef) -> Actor:
         return login
     if not login:
         raise NotAuthorised("say who is acting (--as USER)")
-    row = session.get(UserRow, login)
+    row = find_user(session, login)
     if row is None:
         raise NotFound(f"no user {login!r}")
     if not row.active:
-        raise NotAuthorised(f"user {login!r} is deactivated")
+        raise NotAuthorised(f"user {row.login!r} is deactivated")
     return actor_of(row)
+
+
+def find_user(session: Session, login: str) -> UserRow | None:
+    """The user a typed login names, compared canonically (``" TFC1\u200b"`` finds ``tfc1``)."""
+    canonical = canonical_login(login)
+    row = session.get(UserRow, canonical)
+    if row is not None or canonical == login:
+        return row
+    # Logins are stored canonical since they are checked at creation; an older database may
+    # hold one that is not, so look once more by comparing canonical forms.
+    for candidate in session.scalars(select(UserRow)):
+        if canonical_login(candidate.login) == canonical:
+            return candidate
+    return None
 
 
 def user_count(session: Session) -> int:

@@ -1,4 +1,10 @@
-"""Retention: redact content past its period, record each redaction, keep the chain verifiable."""
+"""Retention: redact content past its period, record each redaction, keep the chain verifiable.
+
+Each redaction is one retention entry that lists the audit entries it redacted, with one
+digest over what they held; their payloads and their reasons (the free text: rationale,
+consultation notes, extension and revocation reasons, intelligence text) are removed in the
+same transaction, and only there: the database's triggers refuse any other redaction.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from patrolgate.audit import REDACTION_ACTION
+from patrolgate.audit import REDACTION_ACTION, redaction_claim
 from patrolgate.policy import Role
-from patrolgate.store.audit_repository import append_entry, entry_seqs, redact_payloads
+from patrolgate.store.audit_repository import append_entry, redact_payloads, redaction_targets
 from patrolgate.store.workflow_tables import (
     ConsultationRow,
     DeploymentRow,
@@ -76,7 +82,7 @@ def apply_retention(context: WorkflowContext, acting_as: ActorRef = None) -> Ret
             intel.text = REDACTED
             intel.redacted_at = now
             subject = f"intelligence:{intel_id}"
-            seqs = entry_seqs(session, subjects=[subject])
+            targets = redaction_targets(session, subjects=[subject])
             seq = append_entry(
                 session,
                 recorded_at=now,
@@ -87,9 +93,9 @@ def apply_retention(context: WorkflowContext, acting_as: ActorRef = None) -> Ret
                     f"intelligence text kept {schedule.intelligence_text_days} days after its "
                     "validity ended"
                 ),
-                payload={"record": subject, "redacted_entries": seqs},
+                payload=redaction_claim(subject, targets),
             )
-            report.audit_payloads += redact_payloads(session, seqs, seq)
+            report.audit_payloads += redact_payloads(session, targets, seq)
         report.intelligence.append(intel_id)
     for candidate in candidates:
         reason = _deployment_due(context, candidate, now)
@@ -103,7 +109,7 @@ def apply_retention(context: WorkflowContext, acting_as: ActorRef = None) -> Ret
             row.redacted_at = now
             row.updated_at = now
             session.flush()
-            seqs = entry_seqs(session, deployment_id=row.id)
+            targets = redaction_targets(session, deployment_id=row.id)
             seq = append_entry(
                 session,
                 recorded_at=now,
@@ -112,9 +118,9 @@ def apply_retention(context: WorkflowContext, acting_as: ActorRef = None) -> Ret
                 deployment_id=row.id,
                 subject=f"deployment:{row.id}",
                 reason=reason,
-                payload={"record": f"deployment:{row.id}", "redacted_entries": seqs},
+                payload=redaction_claim(f"deployment:{row.id}", targets),
             )
-            report.audit_payloads += redact_payloads(session, seqs, seq)
+            report.audit_payloads += redact_payloads(session, targets, seq)
         report.deployments.append(candidate.id)
     return report
 

@@ -8,7 +8,15 @@ from patrolgate.store.audit_repository import append_entry
 from patrolgate.store.tables import AreaRow
 from patrolgate.store.workflow_tables import UserRow
 from patrolgate.workflow.acting import record_refusal
-from patrolgate.workflow.actors import LOGIN, Actor, ActorRef, load_actor, user_count
+from patrolgate.workflow.actors import (
+    LOGIN,
+    Actor,
+    ActorRef,
+    canonical_login,
+    find_user,
+    load_actor,
+    user_count,
+)
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import Conflict, NotAuthorised
 
@@ -22,9 +30,14 @@ def add_user(
     rank: Rank | str,
     borough_code: str | None = None,
 ) -> Actor:
-    """Add a user; the very first user must be an admin and needs no ``--as``."""
+    """Add a user; the very first user must be an admin and needs no ``--as``.
+
+    Logins are stored canonical (:func:`~patrolgate.workflow.actors.canonical_login`): a new
+    ``TFC1 `` or ``tfc1\u200b`` when ``tfc1`` exists is the same person, and refused.
+    """
+    typed, login = login, canonical_login(login)
     if not LOGIN.match(login):
-        raise InvalidInput(f"user name {login!r}: lower-case letters, digits, '.', '_' or '-'")
+        raise InvalidInput(f"user name {typed!r}: lower-case letters, digits, '.', '_' or '-'")
     new = Actor(
         login,
         role if isinstance(role, Role) else Role.parse(role),
@@ -42,8 +55,17 @@ def add_user(
                 if actor.role is not Role.ADMIN:
                     raise NotAuthorised(f"only an admin adds users (you are a {actor.describe()})")
                 by = actor.login
-            if session.get(UserRow, login) is not None:
-                raise Conflict(f"user {login!r} already exists")
+            existing = find_user(session, login)
+            if existing is not None:
+                raise Conflict(
+                    f"user {existing.login!r} already exists"
+                    + (
+                        f" ({typed!r} is the same login: logins are compared ignoring case, "
+                        "spaces and invisible characters)"
+                        if typed != existing.login
+                        else ""
+                    )
+                )
             if new.borough_code is not None:
                 area = session.get(AreaRow, new.borough_code)
                 if area is None or area.level != "borough":
