@@ -33,6 +33,7 @@ words and ``BENCH_API_BACKENDS=sqlite`` one backend. Run with
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
@@ -75,7 +76,9 @@ PACED_RATE = 1.0
 PACED_SECONDS = 5.0
 #: Submitted proposals to consult: one per closed-loop request and enough for the paced run.
 PACED_BUDGET = int(CLIENTS * PACED_RATE * PACED_SECONDS * 1.5) + 50
-TRANSITIONS = CLIENTS * REQUESTS_PER_CLIENT + 1 + PACED_BUDGET
+#: Rows of the data.police.uk file imported while transitions are measured (issue 16).
+IMPORT_ROWS = int(os.environ.get("BENCH_API_IMPORT_ROWS", "1000000"))
+TRANSITIONS = CLIENTS * REQUESTS_PER_CLIENT + 1 + 2 * PACED_BUDGET
 NOW = datetime(2021, 1, 12, 9, 0, tzinfo=UTC)
 WARD, LAMBETH = "E05000416", "E09000022"
 #: Developers' filters: scenarios whose label contains one of these words (e.g. "page"),
@@ -408,10 +411,52 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
         for number, (label, factory, who) in enumerate(scenarios):
             figures = timed(server.pid, paced(base, factory, tokens[who], seed=number))
             print(figures.line(label), flush=True)
+        if not ONLY or any(word in "transition during an import" for word in ONLY):
+            during_import(server.pid, base, consult, tokens["bc.lambeth"], env, home)
         print(f"after: {load()}")
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def during_import(
+    server: int,
+    base: str,
+    consult: Callable[[], Request],
+    token: str,
+    env: dict[str, str],
+    home: Path,
+) -> None:
+    """Paced transitions while ``patrolgate import police-uk`` stores IMPORT_ROWS rows into
+    the same database (on SQLite, into the event store file beside it): the import's long
+    transaction must not hold up the workflow's writes (target p99 < 150 ms)."""
+    from import_benchmark import generate  # the import benchmark's street-level rows
+
+    path = home / "during-import-street.csv"
+    if not path.exists():
+        generate(path, IMPORT_ROWS, seed=20190101)
+    importer = subprocess.Popen(
+        [sys.executable, "-m", "patrolgate", "import", "police-uk", str(path), "--format", "json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    began = time.perf_counter()
+    time.sleep(3.0)  # past start-up and the file's scan: the import is parsing and writing
+    figures = timed(server, paced(base, consult, token, seed=99))
+    overlapped = importer.poll() is None
+    output, _ = importer.communicate(timeout=1800)
+    seconds = time.perf_counter() - began
+    print(
+        f"paced during an import of {IMPORT_ROWS:,} data.police.uk rows "
+        f"({'still running when the scenario ended' if overlapped else 'FINISHED EARLY'}; "
+        f"import exit {importer.returncode}, {seconds:.0f} s)  (target p99 < 150 ms)"
+    )
+    print(figures.line("transition during an import"), flush=True)
+    if importer.returncode == 0 and output.strip():
+        report = json.loads(output)[0]
+        print(f"import: {report['rows_read']:,} rows read, {report['stored']:,} stored")
 
 
 def main() -> None:

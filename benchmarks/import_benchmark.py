@@ -109,7 +109,7 @@ report = store_parsed_file(db, parse_police_uk(Path(sys.argv[2])), assigner)
 seconds = time.perf_counter() - began
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 writer = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(report.rows_read, report.stored, report.duplicates, len(report.rejected), seconds,
+print(report.rows_read, report.stored, report.already_stored, len(report.rejected), seconds,
       own, writer)
 """
 
@@ -154,6 +154,8 @@ def main() -> None:
         for run in range(1, RUNS + 1):
             database = work / f"run{run}.db"
             shutil.copyfile(work / "bench.db", database)
+            # Events live in the event store beside the database (SQLite).
+            shutil.copyfile(work / "bench.events.db", work / f"run{run}.events.db")
             # Write back the generated file and the earlier runs' databases first, so that
             # the kernel's flushing of them does not compete with this import for the disk.
             os.sync()
@@ -168,12 +170,13 @@ def main() -> None:
             rate = int(rows_read) / float(seconds)
             print(
                 f"run {run}: {int(rows_read):,} rows read, {int(stored):,} stored, "
-                f"{int(duplicates):,} duplicates, {int(rejected):,} rejected in "
+                f"{int(duplicates):,} already stored, {int(rejected):,} rejected in "
                 f"{float(seconds):.1f} s: {rate:,.0f} rows/s; peak memory importing process "
                 f"{float(own):,.0f} MB + SQLite writer process {float(writer):,.0f} MB"
             )
             runs.append((rate, float(own), float(writer)))
             database.unlink()
+            (work / f"run{run}.events.db").unlink()
         rates = sorted(rate for rate, _, _ in runs)
         total = max(own + writer for _, own, writer in runs)
         print(

@@ -97,6 +97,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/audit/published-head"): frozenset(ROLES),
     ("GET", "/api/v1/audit/export"): frozenset({"oversight", "admin"}),
     ("GET", "/api/v1/oversight/figures"): SIGNED_IN,
+    # The live feed: a feed account's API token only, never a browser session of any role
+    # (tests/api/test_routes_events.py covers the feed's own token).
+    ("POST", "/api/v1/events"): frozenset(),
 }
 
 

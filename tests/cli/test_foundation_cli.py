@@ -151,8 +151,13 @@ def test_rejected_rows_are_listed_and_strict_stores_nothing(home: Path, tmp_path
         "importer": "police-uk",
         "rows_read": 483,
         "stored": 482,
-        "duplicates": 0,
+        "already_stored": 0,
+        "conflicting": 0,
         "rejected": 1,
+        "extra_events": 0,
+        "blank_lines": 0,
+        "fields_kept": ["Crime ID", "Month", "Longitude", "Latitude", "LSOA code", "Crime type"],
+        "warnings": [],
     }
 
 

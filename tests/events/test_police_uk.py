@@ -40,6 +40,7 @@ def collect(source: ParsedSource) -> EventChunk:
         lat=np.concatenate([c.lat for c in chunks]),
         borough_code=[i for c in chunks for i in c.borough_code],
         lsoa_code=[i for c in chunks for i in c.lsoa_code],
+        rows=np.concatenate([c.rows for c in chunks]),
     )
 
 

@@ -12,6 +12,7 @@ import typer
 from patrolgate.cli import (
     areas,
     audit,
+    backup,
     demo,
     deployments,
     evaluating,
@@ -60,6 +61,7 @@ for module in (
     oversight,
     reports,
     evaluating,
+    backup,
 ):
     module.register(app)
 

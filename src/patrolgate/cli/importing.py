@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -38,23 +43,49 @@ Strict = Annotated[
 Format = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
 
 
+#: How much an import steps back for the service on a shared machine (``nice`` increment):
+#: a batch import is not in a hurry, a commander's click is. Its writer process inherits it.
+IMPORT_NICENESS = 10
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``import`` group."""
-    app.add_typer(import_app, name="import")
+    app.add_typer(import_app, name="import", callback=_step_back)
+
+
+def _step_back() -> None:
+    """Imports run at a lower CPU priority than the web service (on an idle machine this
+    changes nothing; on a busy one the service's requests go first)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(IMPORT_NICENESS)
 
 
 def _report(reports: list[ImportReport], output: OutputFormat) -> None:
     for report in reports:
-        for problem in sorted(report.rejected, key=lambda e: e.row):
+        problems = sorted([*report.rejected, *report.conflicts], key=lambda e: e.row)
+        for problem in problems:
             error_console.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        if report.conflicting > len(report.conflicts):
+            error_console.print(
+                f"{report.path}: {report.conflicting - len(report.conflicts):,} more conflicting"
+                " rows not listed",
+                highlight=False,
+            )
+        for warning in report.warnings:
+            error_console.print(
+                f"[yellow]warning:[/] {report.path}: {warning}", highlight=False, soft_wrap=True
+            )
     if output is OutputFormat.JSON:
         print_json([r.as_dict() for r in reports])
-        return
-    for report in reports:
-        console.print(
-            f"{report.path}: {report.rows_read} rows read, {report.stored} stored, "
-            f"{report.duplicates} already stored, {len(report.rejected)} rejected",
-            highlight=False,
+    else:
+        for report in reports:
+            console.print(report.summary(), highlight=False, soft_wrap=True)
+    refused = [r for r in reports if r.rows_read and len(r.rejected) == r.rows_read]
+    if refused:
+        raise InvalidInput(
+            "; ".join(
+                f"{r.path}: every one of its {r.rows_read:,} rows was rejected" for r in refused
+            )
         )
 
 
@@ -195,3 +226,58 @@ def import_mps_counts(
             f"{result['rejected']} rejected",
             highlight=False,
         )
+
+
+class WatchImporter(StrEnum):
+    """What the files dropped into a watch folder are."""
+
+    POLICE_UK = "police-uk"
+    HOMICIDES = "homicides"
+
+
+@import_app.command("watch")
+def watch(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path, typer.Argument(help="The folder to watch (done/ and rejected/ in it).")
+    ],
+    importer: Annotated[
+        WatchImporter, typer.Option("--importer", help="What the files are.")
+    ] = WatchImporter.POLICE_UK,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between looks.")] = 5.0,
+    once: Annotated[
+        bool, typer.Option("--once", help="Import what is there now (settled or not), then stop.")
+    ] = False,
+    strict: Strict = False,
+) -> None:
+    """Import files as they appear in FOLDER, moving each to done/ or rejected/ with a report."""
+    from patrolgate.ingest.watch import WatchFolder
+
+    settings = settings_of(ctx)
+    if not folder.is_dir():
+        raise InvalidInput(f"{folder}: no such folder")
+    with open_database(settings) as database:
+        if importer is WatchImporter.HOMICIDES:
+            codes = {normalise_name(a.name): a.code for a in load_areas(database, "borough")}
+            parse: Callable[[Path], ParsedSource] = lambda p: parse_homicides(p, codes)  # noqa: E731
+        else:
+            parse = parse_police_uk
+        watched = WatchFolder(folder, parse, database, strict=strict, settle=0.0 if once else 2.0)
+        console.print(f"watching {folder} for {importer.value} files", highlight=False)
+        try:
+            while True:
+                for outcome in watched.import_ready():
+                    report = outcome.report
+                    said = report.get("error") or (
+                        f"{report['stored']:,} stored, {report['already_stored']:,} already "
+                        f"stored, {report['conflicting']:,} conflicting, "
+                        f"{report['rejected']:,} rejected"
+                    )
+                    console.print(
+                        f"{outcome.file.name} -> {report['moved_to']}: {said}", highlight=False
+                    )
+                if once:
+                    return
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            console.print("stopped", highlight=False)

@@ -57,6 +57,13 @@ class ColumnBatch:
             self._lists[index] = self._arrow.column(index).to_pylist()
         return self._lists[index]
 
+    def longest(self, index: int) -> int:
+        """The length of the longest text in column ``index`` (computed in C when it can)."""
+        if self._arrow is not None:
+            found = pc.max(pc.utf8_length(self._arrow.column(index))).as_py()
+            return int(found or 0)
+        return max((len(t) for t in self.texts(index)), default=0)
+
     def numbers_in(self, index: int) -> NDArray[np.float64] | None:
         """Column ``index`` as floats (empty is NaN), or None if some text is not a number."""
         if self._arrow is None:
@@ -69,15 +76,11 @@ class ColumnBatch:
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
+        # Arrow reads 'nan' and 'inf' as numbers; they are not coordinates: the exact path
+        # names them.
+        if pc.any(pc.or_(pc.is_nan(values), pc.is_inf(values))).as_py():
+            return None
         return np.asarray(values.to_numpy(zero_copy_only=False), dtype=float)
-
-    def joined(self, rows: list[int]) -> list[str]:
-        """The fields of the given rows joined by a unit separator (for content hashes)."""
-        if self._arrow is not None:
-            joined = pc.binary_join_element_wise(*self._arrow.columns, "\x1f")
-            return [joined[i].as_py() for i in rows]
-        columns = [self.texts(i) for i in range(self.width)]
-        return ["\x1f".join(column[i] for column in columns) for i in rows]
 
 
 def column_batches(stream: CsvStream, batch_rows: int) -> Iterator[ColumnBatch]:
@@ -112,9 +115,14 @@ def column_batches(stream: CsvStream, batch_rows: int) -> Iterator[ColumnBatch]:
                 part = batch.slice(start, batch_rows)
                 numbers = list(range(done + 2, done + 2 + part.num_rows))
                 done += part.num_rows
-                yield _drop_blank(part, numbers)
+                kept = _drop_blank(part, numbers)
+                stream.blank_rows += part.num_rows - len(kept)
+                stream.rows_read += len(kept)
+                yield kept
         else:
-            stream.rows_read = done
+            # One record a line on this path (a value with a line break is malformed here).
+            stream.lines_read = done + 1
+            stream.reconcile()
             return
     except pa.ArrowInvalid as error:
         if "UTF8" in str(error) or "utf8" in str(error).lower():
@@ -126,6 +134,7 @@ def column_batches(stream: CsvStream, batch_rows: int) -> Iterator[ColumnBatch]:
     except (OSError, EOFError) as error:
         raise InvalidInput(f"{stream.path}: damaged file ({error})") from error
     yield from _exact_batches(stream, done, batch_rows)
+    stream.reconcile()
 
 
 def _drop_blank(part: pa.RecordBatch, numbers: list[int]) -> ColumnBatch:
@@ -155,11 +164,14 @@ def _exact_batches(stream: CsvStream, skip: int, batch_rows: int) -> Iterator[Co
             errors: list[RowError] = []
             for row in chunk:
                 number += 1
+                if not any(cell.strip() for cell in row):
+                    stream.blank_rows += 1
+                    continue
+                stream.rows_read += 1
                 if len(row) == width:
-                    if any(row):
-                        good.append(row)
-                        numbers.append(number)
-                elif any(cell.strip() for cell in row):
+                    good.append(row)
+                    numbers.append(number)
+                else:
                     errors.append(
                         RowError(
                             stream.path,
@@ -179,4 +191,3 @@ def _exact_batches(stream: CsvStream, skip: int, batch_rows: int) -> Iterator[Co
         ) from error
     except csv.Error as error:
         raise InvalidInput(f"{stream.path}:{number + 1}: not readable as CSV ({error})") from error
-    stream.rows_read = number - 1

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patrolgate.errors import InvalidInput
+from patrolgate.events.ranges import is_whole_number
 from patrolgate.events.records import RowError
 from patrolgate.events.source_file import CsvStream, open_csv
 
@@ -56,20 +57,26 @@ def parse_crime_counts(path: Path) -> ParsedCounts:
     return _parse_borough(path, table.header, _all_rows(table), table.sha256)
 
 
-def _all_rows(stream: CsvStream) -> list[list[str]]:
-    rows = [row for chunk in stream.chunks(100_000) for row in chunk]
+#: Rows with their file row numbers.
+Rows = list[tuple[int, list[str]]]
+
+
+def _all_rows(stream: CsvStream) -> Rows:
+    rows = [row for chunk in stream.numbered_rows(100_000) for row in chunk]
     if not rows:
         raise InvalidInput(f"{stream.path}: the file has a header but no rows")
     return rows
 
 
-def _parse_borough(path: Path, header: list[str], rows: list[list[str]], sha: str) -> ParsedCounts:
-    months = [(i, name) for i, name in enumerate(header) if name.isdigit() and len(name) == 6]
+def _parse_borough(path: Path, header: list[str], rows: Rows, sha: str) -> ParsedCounts:
+    months = [
+        (i, name) for i, name in enumerate(header) if is_whole_number(name) and len(name) == 6
+    ]
     if not months:
         raise InvalidInput(f"{path}: no month columns (YYYYMM) after {', '.join(BOROUGH_WIDE)}")
     counts: list[CrimeCount] = []
     rejected: list[RowError] = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if len(row) != len(header):
             rejected.append(
                 RowError(path, number, "row", f"has {len(row)} fields, not {len(header)}")
@@ -78,7 +85,7 @@ def _parse_borough(path: Path, header: list[str], rows: list[list[str]], sha: st
         borough, major, minor = (row[i].strip() for i in range(3))
         for index, name in months:
             text = row[index].strip()
-            if not text.isdigit():
+            if not is_whole_number(text):
                 rejected.append(RowError(path, number, name, f"{text!r} is not a count"))
                 break
             counts.append(
@@ -87,21 +94,21 @@ def _parse_borough(path: Path, header: list[str], rows: list[list[str]], sha: st
     return ParsedCounts(path, "mps-borough-monthly", sha, counts, rejected)
 
 
-def _parse_lsoa(path: Path, header: list[str], rows: list[list[str]], sha: str) -> ParsedCounts:
+def _parse_lsoa(path: Path, header: list[str], rows: Rows, sha: str) -> ParsedCounts:
     index = {name: header.index(name) for name in LSOA_LONG}
     counts: list[CrimeCount] = []
     rejected: list[RowError] = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if len(row) != len(header):
             rejected.append(
                 RowError(path, number, "row", f"has {len(row)} fields, not {len(header)}")
             )
             continue
         year, count = row[index["year"]].strip(), row[index["count"]].strip()
-        if not (year.isdigit() and len(year) == 4):
+        if not (is_whole_number(year) and len(year) == 4):
             rejected.append(RowError(path, number, "year", f"{year!r} is not a year"))
             continue
-        if not count.isdigit():
+        if not is_whole_number(count):
             rejected.append(RowError(path, number, "count", f"{count!r} is not a count"))
             continue
         category = row[index["category"]].strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,7 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from patrolgate.errors import InvalidInput
-from patrolgate.events.records import CHUNK_ROWS, ContentIds, EventChunk, ParsedSource, RowError
+from patrolgate.events.allow_list import KeptFieldIds, person_column_reason, person_values_reason
+from patrolgate.events.ranges import TimeRange, parse_number
+from patrolgate.events.records import CHUNK_ROWS, EventChunk, ParsedSource, RowError
 from patrolgate.events.row_builder import ChunkBuilder
 from patrolgate.events.source_file import CsvStream, open_csv
 from patrolgate.events.taxonomy import normalise_category
@@ -55,6 +58,40 @@ class CsvLayout:
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidInput(f"--timezone: unknown time zone {self.timezone!r}") from None
 
+    def mapped(self) -> dict[str, str]:
+        """The columns read, by the option that names them (nothing else is kept)."""
+        options = {"--time": self.time, "--lat": self.lat, "--lon": self.lon}
+        if self.category is not None:
+            options["--category"] = self.category
+        if self.id is not None:
+            options["--id"] = self.id
+        return options
+
+
+def _refuse_person_values(stream: CsvStream, layout: CsvLayout) -> None:
+    """Refuse an id or category column whose first rows' values describe people."""
+    checked = {o: c for o, c in layout.mapped().items() if o in ("--category", "--id")}
+    if not checked:
+        return
+    indexes = {option: stream.column(column) for option, column in checked.items()}
+    samples: dict[str, list[str]] = {option: [] for option in checked}
+    try:
+        records = stream.records()
+        next(records, None)
+        for _, row in zip(range(PERSON_SAMPLE_ROWS), records, strict=False):
+            for option, index in indexes.items():
+                if index < len(row):
+                    samples[option].append(row[index])
+    except (UnicodeDecodeError, csv.Error, OSError, EOFError):
+        return  # the full read reports the damage with its row
+    for option, values in samples.items():
+        reason = person_values_reason(values, labels=option == "--category")
+        if reason is not None:
+            raise InvalidInput(
+                f"{stream.path}: {option} {checked[option]!r} describes people: {reason}; "
+                "PatrolGate keeps areas, never people"
+            )
+
 
 class Resolution(StrEnum):
     """How precisely a time format places an event: the interval each record spans."""
@@ -75,15 +112,37 @@ def resolution_of(time_format: str | None) -> Resolution:
     return Resolution.MINUTE
 
 
+#: The longest category text and id kept (the events table's own limits).
+MAX_CATEGORY = 200
+MAX_ID = 80
+#: Rows of the id and category columns sampled for values that describe people.
+PERSON_SAMPLE_ROWS = 2_000
+
+
 def parse_generic_csv(path: Path, layout: CsvLayout) -> ParsedSource:
-    """Parse the file with ``layout``; each bad row is reported with its field."""
+    """Parse the file with ``layout``; each bad row is reported with its field.
+
+    The columns the layout maps are the only ones read (the allow-list); a mapped column
+    that describes a person, by its name or by its values, is refused before anything is
+    read further.
+    """
     layout.validate()
-    required = [layout.time, layout.lat, layout.lon]
-    required += [c for c in (layout.category, layout.id) if c is not None]
-    stream = open_csv(path, required=required, delimiter=layout.delimiter, what="CSV")
-    source = ParsedSource("csv", path, stream.sha256, iter(()))
+    mapped = layout.mapped()
+    for option, column in mapped.items():
+        reason = person_column_reason(column)
+        if reason is not None:
+            raise InvalidInput(
+                f"{path}: {option} {column!r} describes a person ({reason}); PatrolGate keeps "
+                "areas, never people: map a time, place or offence column instead"
+            )
+    stream = open_csv(path, required=list(mapped.values()), delimiter=layout.delimiter, what="CSV")
+    _refuse_person_values(stream, layout)
+    source = ParsedSource(
+        "csv", path, stream.sha256, iter(()), kept_fields=tuple(dict.fromkeys(mapped.values()))
+    )
     source.chunks = _chunks(stream, layout, source.rejected)
     source.rows_read = lambda: stream.rows_read
+    source.blank_rows = lambda: stream.blank_rows
     return source
 
 
@@ -95,31 +154,24 @@ def _chunks(stream: CsvStream, layout: CsvLayout, rejected: list[RowError]) -> I
     fixed = normalise_category(layout.category_value).value if layout.category_value else None
     resolution = resolution_of(layout.time_format)
     width = len(stream.header)
-    ids = ContentIds(layout.source)
+    ids = KeptFieldIds(layout.source)
+    times_allowed = TimeRange()
     categories: dict[str, str] = {}
-    times: dict[str, tuple[int, int, int, int] | None] = {}
-    number = 1
-    for rows in stream.chunks(CHUNK_ROWS):
+    times: dict[str, tuple[int, int, int, int] | str] = {}
+    for rows in stream.numbered_rows(CHUNK_ROWS):
         events = ChunkBuilder(layout.source)
-        for row in rows:
-            number += 1
+        for number, row in rows:
             if len(row) != width:
-                if any(cell.strip() for cell in row):
-                    rejected.append(
-                        RowError(
-                            path, number, "row", f"has {len(row)} fields, the header has {width}"
-                        )
-                    )
+                rejected.append(
+                    RowError(path, number, "row", f"has {len(row)} fields, the header has {width}")
+                )
                 continue
             text = row[i_time].strip()
             if text not in times:
-                times[text] = _parse_time(text, layout, resolution)
+                times[text] = _parse_time(text, layout, resolution, times_allowed)
             timing = times[text]
-            if timing is None:
-                expected = layout.time_format or "an ISO date and time"
-                rejected.append(
-                    RowError(path, number, layout.time, f"{text!r} does not match {expected}")
-                )
+            if isinstance(timing, str):
+                rejected.append(RowError(path, number, layout.time, timing))
                 continue
             coordinates = _coordinates(
                 path,
@@ -139,6 +191,16 @@ def _chunks(stream: CsvStream, layout: CsvLayout, rejected: list[RowError]) -> I
                 if not source_category:
                     rejected.append(RowError(path, number, str(layout.category), "missing"))
                     continue
+                if len(source_category) > MAX_CATEGORY:
+                    rejected.append(
+                        RowError(
+                            path,
+                            number,
+                            str(layout.category),
+                            f"over {MAX_CATEGORY} characters: not a category",
+                        )
+                    )
+                    continue
                 category = (
                     categories.get(source_category) or normalise_category(source_category).value
                 )
@@ -149,9 +211,16 @@ def _chunks(stream: CsvStream, layout: CsvLayout, rejected: list[RowError]) -> I
                     rejected.append(RowError(path, number, str(layout.id), "missing"))
                     continue
                 event_id = f"{layout.source}:{source_id}"
+                if len(event_id) > MAX_ID:
+                    rejected.append(
+                        RowError(path, number, str(layout.id), f"over {MAX_ID} characters")
+                    )
+                    continue
             else:
-                event_id = ids("\x1f".join(row))
+                # The kept fields and the occurrence, never the columns the layout leaves out.
+                event_id = ids(timing[0], timing[1], *coordinates, source_category)
             events.add(
+                row=number,
                 event_id=event_id,
                 category=category,
                 source_category=source_category,
@@ -167,9 +236,9 @@ def _chunks(stream: CsvStream, layout: CsvLayout, rejected: list[RowError]) -> I
 
 
 def _parse_time(
-    text: str, layout: CsvLayout, resolution: Resolution
-) -> tuple[int, int, int, int] | None:
-    """UTC start and end (epoch seconds) and local year and month, or None when unreadable."""
+    text: str, layout: CsvLayout, resolution: Resolution, allowed: TimeRange
+) -> tuple[int, int, int, int] | str:
+    """UTC start and end (epoch seconds) and local year and month, or what is wrong."""
     try:
         moment = (
             datetime.strptime(text, layout.time_format)
@@ -177,17 +246,25 @@ def _parse_time(
             else datetime.fromisoformat(text)
         )
     except ValueError:
-        return None
+        return f"{text!r} does not match {layout.time_format or 'an ISO date and time'}"
+    if not allowed.year_ok(moment.year):
+        return f"{text!r} is {allowed.describe()}"
     zone = ZoneInfo(layout.timezone)
-    start = record_time(moment, zone)
-    local = start.astimezone(zone)
-    if resolution is Resolution.MONTH:
-        start, end = month_interval(local.year, local.month, layout.timezone)
-    elif resolution is Resolution.DAY:
-        start, end = day_interval(local.date(), zone)
-    else:
-        end = start + ONE_MINUTE
-    return epoch_seconds(start), epoch_seconds(end), local.year, local.month
+    try:
+        start = record_time(moment, zone)
+        local = start.astimezone(zone)
+        if resolution is Resolution.MONTH:
+            start, end = month_interval(local.year, local.month, layout.timezone)
+        elif resolution is Resolution.DAY:
+            start, end = day_interval(local.date(), zone)
+        else:
+            end = start + ONE_MINUTE
+        epochs = epoch_seconds(start), epoch_seconds(end)
+    except (OverflowError, ValueError, OSError):
+        return f"{text!r} is {allowed.describe()}"
+    if not allowed.contains(epochs[0]):
+        return f"{text!r} is {allowed.describe()}"
+    return epochs[0], epochs[1], local.year, local.month
 
 
 def _coordinates(
@@ -202,9 +279,8 @@ def _coordinates(
         raw = row[index].strip()
         if decimal == ",":
             raw = raw.replace(",", ".")
-        try:
-            value = float(raw)
-        except ValueError:
+        value = parse_number(raw)
+        if value is None:
             return RowError(
                 path, number, name, "missing" if not raw else f"{raw!r} is not a number"
             )

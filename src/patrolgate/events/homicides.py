@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from patrolgate.errors import InvalidInput
-from patrolgate.events.records import CHUNK_ROWS, ContentIds, EventChunk, ParsedSource, RowError
+from patrolgate.events.allow_list import KEPT_FIELDS, KeptFieldIds
+from patrolgate.events.ranges import MAX_VICTIMS_PER_ROW, TimeRange, is_whole_number
+from patrolgate.events.records import CHUNK_ROWS, EventChunk, ParsedSource, RowError
 from patrolgate.events.row_builder import ChunkBuilder
 from patrolgate.events.source_file import CsvStream, open_csv
 from patrolgate.events.taxonomy import Category
@@ -36,7 +38,7 @@ def parse_recorded_date(text: str) -> tuple[int, int] | None:
     """Parse 'Jan 2003' or 'Jan-03' (two-digit years are 20xx) into (year, month)."""
     cleaned = text.strip().replace("-", " ")
     parts = cleaned.split()
-    if len(parts) != 2 or parts[0][:3].lower() not in _MONTHS or not parts[1].isdigit():
+    if len(parts) != 2 or parts[0][:3].lower() not in _MONTHS or not is_whole_number(parts[1]):
         return None
     month = _MONTHS[parts[0][:3].lower()]
     year = int(parts[1])
@@ -55,38 +57,48 @@ def parse_homicides(path: Path, borough_codes: dict[str, str]) -> ParsedSource:
             " run 'patrolgate areas import ... --level borough' first"
         )
     stream = open_csv(path, required=REQUIRED, what="MPS homicide victims")
-    source = ParsedSource("homicides", path, stream.sha256, iter(()))
-    source.chunks = _chunks(stream, borough_codes, source.rejected)
+    kept = tuple(c for c in KEPT_FIELDS["mps-homicide"] if c in stream.header)
+    source = ParsedSource("homicides", path, stream.sha256, iter(()), kept_fields=kept)
+    source.chunks = _chunks(stream, borough_codes, source)
     source.rows_read = lambda: stream.rows_read
+    source.blank_rows = lambda: stream.blank_rows
     return source
 
 
 def _chunks(
-    stream: CsvStream, borough_codes: dict[str, str], rejected: list[RowError]
+    stream: CsvStream, borough_codes: dict[str, str], source: ParsedSource
 ) -> Iterator[EventChunk]:
-    path = stream.path
+    path, rejected = stream.path, source.rejected
     i_count, i_date = stream.column("Count of Victims"), stream.column("Recorded Date")
     i_borough, i_type = stream.column("Borough"), stream.column("Homicide Offence Type")
     i_method = stream.column("Method of Killing") if "Method of Killing" in stream.header else None
     width = len(stream.header)
-    ids = ContentIds("mps-homicide")
-    number = 1
-    for rows in stream.chunks(CHUNK_ROWS):
+    ids = KeptFieldIds("mps-homicide", prefix="h")
+    times = TimeRange()
+    for rows in stream.numbered_rows(CHUNK_ROWS):
         events = ChunkBuilder("mps-homicide")
-        for row in rows:
-            number += 1
+        for number, row in rows:
             if len(row) != width:
-                if any(cell.strip() for cell in row):
-                    rejected.append(
-                        RowError(
-                            path, number, "row", f"has {len(row)} fields, the header has {width}"
-                        )
-                    )
+                rejected.append(
+                    RowError(path, number, "row", f"has {len(row)} fields, the header has {width}")
+                )
                 continue
             count_text = row[i_count].strip()
-            if not count_text.isdigit() or int(count_text) < 1:
+            if not is_whole_number(count_text) or int(count_text) < 1:
                 rejected.append(
                     RowError(path, number, "Count of Victims", f"{count_text!r} is not a count")
+                )
+                continue
+            victims = int(count_text)
+            if victims > MAX_VICTIMS_PER_ROW:
+                rejected.append(
+                    RowError(
+                        path,
+                        number,
+                        "Count of Victims",
+                        f"{victims:,} victims in one row is over {MAX_VICTIMS_PER_ROW}; "
+                        "the file counts one victim a row",
+                    )
                 )
                 continue
             month = parse_recorded_date(row[i_date])
@@ -100,6 +112,14 @@ def _chunks(
                     )
                 )
                 continue
+            start, end = month_interval(month[0], month[1], HOMICIDE_TIMEZONE)
+            if not times.year_ok(month[0]) or not times.contains(epoch_seconds(start)):
+                rejected.append(
+                    RowError(
+                        path, number, "Recorded Date", f"{row[i_date]!r} is {times.describe()}"
+                    )
+                )
+                continue
             name = normalise_name(row[i_borough])
             code = borough_codes.get(PLACES_IN_BOROUGHS.get(name, name))
             if code is None:
@@ -108,17 +128,18 @@ def _chunks(
                         path,
                         number,
                         "Borough",
-                        f"{row[i_borough].strip()!r} is not a known borough",
+                        f"{row[i_borough].strip()[:100]!r} is not a known borough",
                     )
                 )
                 continue
-            offence = row[i_type].strip() or "Homicide"
-            method = row[i_method].strip() if i_method is not None else ""
-            start, end = month_interval(month[0], month[1], HOMICIDE_TIMEZONE)
+            offence = row[i_type].strip()[:100] or "Homicide"
+            method = row[i_method].strip()[:90] if i_method is not None else ""
             # Only area, time and offence fields make up the identity, never the person columns.
             content = "\x1f".join((row[i_date].strip(), name, offence, method))
-            for _victim in range(int(count_text)):
+            source.extra_events += victims - 1
+            for _victim in range(victims):
                 events.add(
+                    row=number,
                     event_id=ids(content),
                     category=Category.HOMICIDE.value,
                     source_category=f"{offence}; {method}" if method else offence,

@@ -10,11 +10,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patrolgate.errors import InvalidInput
+from patrolgate.events.allow_list import KEPT_FIELDS, KeptFieldIds, police_uk_force
 from patrolgate.events.column_batches import ColumnBatch, column_batches
 from patrolgate.events.local_time import local_year_month
+from patrolgate.events.ranges import TimeRange, is_whole_number
 from patrolgate.events.records import (
     CHUNK_ROWS,
-    ContentIds,
     EventChunk,
     ParsedSource,
     RowError,
@@ -47,23 +48,38 @@ def parse_police_uk(path: Path, chunk_rows: int = CHUNK_ROWS) -> ParsedSource:
                 f"(street-level files have {', '.join(STREET_COLUMNS)}; stop-and-search files "
                 f"have {', '.join(STOP_SEARCH_COLUMNS)})"
             ) from None
-        source = ParsedSource("police-uk", path, stream.sha256, iter(()))
+        source = ParsedSource(
+            "police-uk", path, stream.sha256, iter(()), kept_fields=_kept("police-uk-stop-search")
+        )
         source.chunks = _stop_search_chunks(stream, source.rejected, chunk_rows)
     else:
-        source = ParsedSource("police-uk", path, stream.sha256, iter(()))
+        source = ParsedSource(
+            "police-uk", path, stream.sha256, iter(()), kept_fields=_kept("police-uk-street")
+        )
         source.chunks = _street_chunks(stream, source.rejected, chunk_rows)
     source.rows_read = lambda: stream.rows_read
+    source.blank_rows = lambda: stream.blank_rows
     return source
 
 
-def _month_key(text: str) -> tuple[int, int] | None:
+def _kept(source: str) -> tuple[str, ...]:
+    return KEPT_FIELDS[source]
+
+
+def _month(text: str, times: TimeRange) -> tuple[int, int, int, int] | str:
+    """A 'YYYY-MM' month as (UTC start, UTC end, year, month), or what is wrong with it."""
     parts = text.strip().split("-")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        return None
+    if len(parts) != 2 or not all(is_whole_number(p) and len(p) <= 4 for p in parts):
+        return f"{text!r} is not YYYY-MM"
     year, month = int(parts[0]), int(parts[1])
-    if not (1900 <= year <= 2200 and 1 <= month <= 12):
-        return None
-    return year, month
+    if not 1 <= month <= 12:
+        return f"{text!r} is not YYYY-MM"
+    if not times.year_ok(year):
+        return f"{text!r} is {times.describe()}"
+    start, end = month_interval(year, month, POLICE_UK_TIMEZONE)
+    if not times.contains(epoch_seconds(start)):
+        return f"{text!r} is {times.describe()}"
+    return epoch_seconds(start), epoch_seconds(end), year, month
 
 
 def _coordinates(
@@ -96,6 +112,23 @@ def _coordinates(
     return lon, lat, errors
 
 
+def _too_long(
+    path: Path,
+    batch: ColumnBatch,
+    limits: dict[int, tuple[str, int]],
+    problems: dict[int, RowError],
+) -> None:
+    """Values longer than the store keeps are row errors, never truncated or a failure."""
+    for index, (name, limit) in limits.items():
+        if batch.longest(index) <= limit:
+            continue
+        for i, text in enumerate(batch.texts(index)):
+            if len(text) > limit:
+                problems.setdefault(
+                    i, RowError(path, batch.numbers[i], name, f"over {limit} characters")
+                )
+
+
 def _keep(size: int, problems: dict[int, RowError], rejected: list[RowError]) -> NDArray[np.bool_]:
     keep = np.ones(size, dtype=bool)
     for i in sorted(problems):
@@ -109,8 +142,9 @@ def _street_chunks(stream: CsvStream, rejected: list[RowError], size: int) -> It
     i_id, i_month = stream.column("Crime ID"), stream.column("Month")
     i_lon, i_lat = stream.column("Longitude"), stream.column("Latitude")
     i_lsoa, i_type = stream.column("LSOA code"), stream.column("Crime type")
-    ids = ContentIds("police-uk-street")
-    months: dict[str, tuple[int, int, int, int] | None] = {}
+    ids = KeptFieldIds("police-uk-street", police_uk_force(path))
+    times = TimeRange()
+    months: dict[str, tuple[int, int, int, int] | str] = {}
     categories: dict[str, str] = {}
     for batch in column_batches(stream, size):
         rejected.extend(batch.errors)
@@ -121,21 +155,16 @@ def _street_chunks(stream: CsvStream, rejected: list[RowError], size: int) -> It
         month_texts = batch.texts(i_month)
         distinct_months = set(month_texts)
         for text in distinct_months - months.keys():
-            key = _month_key(text)
-            if key is None:
-                months[text] = None
-            else:
-                start, end = month_interval(key[0], key[1], POLICE_UK_TIMEZONE)
-                months[text] = (epoch_seconds(start), epoch_seconds(end), key[0], key[1])
+            months[text] = _month(text, times)
         types = [t.strip() for t in batch.texts(i_type)]
-        if None in {months[t] for t in distinct_months} or "" in set(types):
+        if any(isinstance(months[t], str) for t in distinct_months) or "" in set(types):
             for i, (text, kind) in enumerate(zip(month_texts, types, strict=True)):
-                if months[text] is None:
-                    problems.setdefault(
-                        i, RowError(path, numbers[i], "Month", f"{text!r} is not YYYY-MM")
-                    )
+                month = months[text]
+                if isinstance(month, str):
+                    problems.setdefault(i, RowError(path, numbers[i], "Month", month))
                 elif not kind:
                     problems.setdefault(i, RowError(path, numbers[i], "Crime type", "missing"))
+        _too_long(path, batch, {i_type: ("Crime type", 200), i_id: ("Crime ID", 80)}, problems)
         keep = _keep(len(batch), problems, rejected)
         everything = bool(keep.all())
         kept_types = types if everything else take(types, keep)
@@ -146,13 +175,16 @@ def _street_chunks(stream: CsvStream, rejected: list[RowError], size: int) -> It
             dtype=np.int64,
         ).reshape(-1, 4)
         crime_ids = batch.texts(i_id) if everything else take(batch.texts(i_id), keep)
-        if all(crime_ids):
+        kept_lon, kept_lat = lon[keep], lat[keep]
+        if all(c.strip() for c in crime_ids):
             event_ids = [c.strip() for c in crime_ids]
         else:
-            kept = np.flatnonzero(keep).tolist()
-            blank = [k for c, k in zip(crime_ids, kept, strict=True) if not c.strip()]
-            contents = iter(batch.joined(blank))
-            event_ids = [c.strip() or ids(next(contents)) for c in crime_ids]
+            # No Crime ID (anti-social behaviour): the kept fields and the force say which.
+            event_ids = [
+                c.strip()
+                or ids(int(timing[k, 0]), float(kept_lon[k]), float(kept_lat[k]), kept_types[k])
+                for k, c in enumerate(crime_ids)
+            ]
         lsoa = batch.texts(i_lsoa) if everything else take(batch.texts(i_lsoa), keep)
         yield EventChunk(
             source="police-uk-street",
@@ -163,10 +195,11 @@ def _street_chunks(stream: CsvStream, rejected: list[RowError], size: int) -> It
             t_end=timing[:, 1],
             local_year=timing[:, 2],
             local_month=timing[:, 3],
-            lon=lon[keep],
-            lat=lat[keep],
+            lon=kept_lon,
+            lat=kept_lat,
             borough_code=[None] * len(kept_types),
             lsoa_code=[c.strip() or None for c in lsoa],
+            rows=np.asarray(numbers, dtype=np.int64)[keep],
         )
 
 
@@ -176,8 +209,9 @@ def _stop_search_chunks(
     path = stream.path
     i_date, i_leg = stream.column("Date"), stream.column("Legislation")
     i_lon, i_lat = stream.column("Longitude"), stream.column("Latitude")
-    ids = ContentIds("police-uk-stop-search")
-    instants: dict[str, int | None] = {}
+    ids = KeptFieldIds("police-uk-stop-search", police_uk_force(path))
+    times = TimeRange()
+    instants: dict[str, int | str] = {}
     for batch in column_batches(stream, size):
         rejected.extend(batch.errors)
         if not len(batch):
@@ -186,43 +220,58 @@ def _stop_search_chunks(
         lon, lat, problems = _coordinates(path, batch, i_lon, i_lat)
         dates = batch.texts(i_date)
         for text in set(dates) - instants.keys():
-            instants[text] = _instant(text)
-        if None in {instants[t] for t in set(dates)}:
+            instants[text] = _instant(text, times)
+        if any(isinstance(instants[t], str) for t in set(dates)):
             for i, text in enumerate(dates):
-                if instants[text] is None:
-                    problems.setdefault(
-                        i,
-                        RowError(
-                            path, numbers[i], "Date", f"{text!r} is not an ISO time with UTC offset"
-                        ),
-                    )
+                instant = instants[text]
+                if isinstance(instant, str):
+                    problems.setdefault(i, RowError(path, numbers[i], "Date", instant))
+        _too_long(path, batch, {i_leg: ("Legislation", 200)}, problems)
         keep = _keep(len(batch), problems, rejected)
         kept = np.flatnonzero(keep).tolist()
-        start = np.array([instants[dates[k]] for k in kept], dtype=np.int64)
+        start = np.array([int(instants[dates[k]]) for k in kept], dtype=np.int64)
         year, month = local_year_month(start, POLICE_UK_TIMEZONE)
         laws = batch.texts(i_leg)
         legislation = [laws[k].strip() or "stop and search (no legislation given)" for k in kept]
+        kept_lon, kept_lat = lon[keep], lat[keep]
+        # The kept fields, the force and the occurrence: never the searched person's columns.
+        event_ids = [
+            ids(*fields)
+            for fields in zip(
+                start.tolist(), kept_lon.tolist(), kept_lat.tolist(), legislation, strict=True
+            )
+        ]
         yield EventChunk(
             source="police-uk-stop-search",
-            ids=[ids(content) for content in batch.joined(kept)],
+            ids=event_ids,
             category=[Category.STOP_AND_SEARCH.value] * len(kept),
             source_category=legislation,
             t_start=start,
             t_end=start + 60,
             local_year=year,
             local_month=month,
-            lon=lon[keep],
-            lat=lat[keep],
+            lon=kept_lon,
+            lat=kept_lat,
             borough_code=[None] * len(kept),
             lsoa_code=[None] * len(kept),
+            rows=np.asarray(numbers, dtype=np.int64)[keep],
         )
 
 
-def _instant(text: str) -> int | None:
+def _instant(text: str, times: TimeRange) -> int | str:
+    """UTC epoch seconds of an ISO time with its offset, or what is wrong with it."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        return None
+        return f"{text!r} is not an ISO time with UTC offset"
     if moment.tzinfo is None:
-        return None
-    return epoch_seconds(moment)
+        return f"{text!r} is not an ISO time with UTC offset"
+    if not times.year_ok(moment.year):
+        return f"{text!r} is {times.describe()}"
+    try:
+        epoch = epoch_seconds(moment)
+    except (OverflowError, ValueError, OSError):
+        return f"{text!r} is {times.describe()}"
+    if not times.contains(epoch):
+        return f"{text!r} is {times.describe()}"
+    return epoch

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,23 +10,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from patrolgate.events.ranges import parse_number
 from patrolgate.events.taxonomy import CATEGORIES, Category
-
-#: Person columns some sources carry; importers never read them, tables never hold them.
-PERSON_COLUMNS = frozenset(
-    {
-        "age",
-        "age group",
-        "age range",
-        "sex",
-        "gender",
-        "ethnicity",
-        "self-defined ethnicity",
-        "officer-defined ethnicity",
-        "officer observed ethnicity",
-        "date of birth",
-    }
-)
 
 #: Rows handled together: large enough for vectorised work, small enough for memory.
 CHUNK_ROWS = 100_000
@@ -55,25 +38,6 @@ class LocationPrecision:
     NONE = "none"
 
 
-class ContentIds:
-    """Ids for rows without a source id: a hash of the content and its occurrence number.
-
-    Identical rows are real, separate records (police.uk snaps crimes to shared points),
-    so the occurrence number keeps them apart, while a re-import of the same file yields
-    the same ids and stores nothing twice.
-    """
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self._seen: Counter[str] = Counter()
-
-    def __call__(self, content: str) -> str:
-        occurrence = self._seen[content]
-        self._seen[content] = occurrence + 1
-        digest = hashlib.sha256(f"{self.source}\x1f{content}\x1f{occurrence}".encode()).hexdigest()
-        return f"h{digest[:40]}"
-
-
 @dataclass
 class EventChunk:
     """Accepted events of one chunk, as columns. Times are UTC epoch seconds."""
@@ -90,9 +54,29 @@ class EventChunk:
     lat: NDArray[np.float64]
     borough_code: list[str | None]
     lsoa_code: list[str | None]
+    #: The file row each event came from (several events share a row that counts several).
+    rows: NDArray[np.int64]
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def subset(self, keep: NDArray[np.bool_]) -> EventChunk:
+        """The events where ``keep`` is true."""
+        return EventChunk(
+            source=self.source,
+            ids=take(self.ids, keep),
+            category=take(self.category, keep),
+            source_category=take(self.source_category, keep),
+            t_start=self.t_start[keep],
+            t_end=self.t_end[keep],
+            local_year=self.local_year[keep],
+            local_month=self.local_month[keep],
+            lon=self.lon[keep],
+            lat=self.lat[keep],
+            borough_code=[v for v, k in zip(self.borough_code, keep.tolist(), strict=True) if k],
+            lsoa_code=[v for v, k in zip(self.lsoa_code, keep.tolist(), strict=True) if k],
+            rows=self.rows[keep],
+        )
 
     def victim_reported(self) -> list[bool]:
         """The victim-reported flag of each event, from its category."""
@@ -115,6 +99,12 @@ class ParsedSource:
     chunks: Iterator[EventChunk]
     rejected: list[RowError] = field(default_factory=list)
     rows_read: Callable[[], int] = lambda: 0
+    #: The source columns this importer keeps (the allow-list); nothing else is stored.
+    kept_fields: tuple[str, ...] = ()
+    #: Events beyond one per row (a homicide row counting three victims adds two).
+    extra_events: int = 0
+    #: Blank lines skipped (not rows: no account of them is needed).
+    blank_rows: Callable[[], int] = lambda: 0
 
 
 def parse_floats(
@@ -130,17 +120,15 @@ def parse_floats(
     ``first_row`` is the file row of ``texts[0]``; errors are keyed by position in ``texts``.
     """
     errors: dict[int, RowError] = {}
-    try:
-        values = np.array([float(t) if t else math.nan for t in texts], dtype=float)
-    except ValueError:
-        values = np.full(len(texts), math.nan)
-        for i, text in enumerate(texts):
-            if not text.strip():
-                continue
-            try:
-                values[i] = float(text)
-            except ValueError:
-                errors[i] = RowError(path, first_row + i, name, f"{text!r} is not a number")
+    values = np.full(len(texts), math.nan)
+    for i, text in enumerate(texts):
+        if not text.strip():
+            continue
+        value = parse_number(text)
+        if value is None:
+            errors[i] = RowError(path, first_row + i, name, f"{text!r} is not a number")
+        else:
+            values[i] = value
     finite = np.isfinite(values)
     bad = np.flatnonzero(~np.isnan(values) & (~finite | (values < low) | (values > high)))
     for i in bad.tolist():

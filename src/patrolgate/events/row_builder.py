@@ -25,10 +25,12 @@ class ChunkBuilder:
     lon: list[float] = field(default_factory=list)
     lat: list[float] = field(default_factory=list)
     borough_code: list[str | None] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
 
     def add(
         self,
         *,
+        row: int,
         event_id: str,
         category: str,
         source_category: str,
@@ -40,7 +42,8 @@ class ChunkBuilder:
         lat: float = math.nan,
         borough_code: str | None = None,
     ) -> None:
-        """Add one accepted event (times in UTC epoch seconds)."""
+        """Add one accepted event of file row ``row`` (times in UTC epoch seconds)."""
+        self.rows.append(row)
         self.ids.append(event_id)
         self.category.append(category)
         self.source_category.append(source_category)
@@ -70,4 +73,5 @@ class ChunkBuilder:
             lat=np.asarray(self.lat, dtype=float),
             borough_code=self.borough_code,
             lsoa_code=[None] * len(self.ids),
+            rows=np.asarray(self.rows, dtype=np.int64),
         )

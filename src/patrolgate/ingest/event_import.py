@@ -1,4 +1,11 @@
-"""Storing one parsed file: project, assign areas, write in one transaction, record the run."""
+"""Storing one parsed file: project, assign areas, write in one transaction, record the run.
+
+Every row is accounted for, and the account must balance before anything is committed: rows
+read = stored + already stored (same id, same content) + conflicting (same id, different
+content: the stored row is kept, the row reported; under ``--strict`` the file is refused) +
+rejected. Events are written to the event store (:meth:`Database.event_transaction`), on
+SQLite a file of its own, so an import never holds the workflow's writer lock.
+"""
 
 from __future__ import annotations
 
@@ -17,26 +24,42 @@ from numpy.typing import NDArray
 
 from patrolgate.errors import InvalidInput
 from patrolgate.events.records import EventChunk, ParsedSource, RowError
-from patrolgate.geo.areas import AreaIndex
-from patrolgate.geo.projection import Projection, choose_crs
-from patrolgate.store.area_repository import load_areas, stored_levels
+from patrolgate.ingest.area_assignment import AreaAssigner
 from patrolgate.store.database import Database
-from patrolgate.store.event_queries import stored_study_crs
-from patrolgate.store.event_store import count_events, insert_events
-from patrolgate.store.sqlite_bulk_load import EVENT_SCHEMA, SqliteBulkLoad, sqlite_file
+from patrolgate.store.event_store import Conflict, write_events
+from patrolgate.store.sqlite_bulk_load import EVENT_SCHEMA, SqliteBulkLoad, event_store_file
 from patrolgate.store.tables import ImportRun
+
+#: Conflicting rows listed one by one in a report (all are counted).
+CONFLICTS_LISTED = 10_000
 
 
 @dataclass
 class ImportReport:
-    """What happened to one file."""
+    """What happened to one file: every row accounted for.
+
+    ``rows_read`` (plus ``extra_events``, the further victims of rows counting several) =
+    ``stored`` + ``already_stored`` + ``conflicting`` + ``len(rejected)``; blank lines are
+    not rows. ``conflicts`` lists the conflicting rows (the first ``CONFLICTS_LISTED``).
+    """
 
     path: Path
     importer: str
     rows_read: int
     stored: int
-    duplicates: int
+    already_stored: int
+    conflicting: int
     rejected: list[RowError]
+    conflicts: list[RowError] = field(default_factory=list)
+    kept_fields: tuple[str, ...] = ()
+    extra_events: int = 0
+    blank_rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> int:
+        """Rows already stored (the name earlier reports used)."""
+        return self.already_stored
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready summary."""
@@ -45,120 +68,24 @@ class ImportReport:
             "importer": self.importer,
             "rows_read": self.rows_read,
             "stored": self.stored,
-            "duplicates": self.duplicates,
+            "already_stored": self.already_stored,
+            "conflicting": self.conflicting,
             "rejected": len(self.rejected),
+            "extra_events": self.extra_events,
+            "blank_lines": self.blank_rows,
+            "fields_kept": list(self.kept_fields),
+            "warnings": self.warnings,
         }
 
-
-@dataclass
-class AreaAssigner:
-    """Area indexes of one database, built once and reused for every file of a command."""
-
-    database: Database
-    _indexes: dict[str, AreaIndex] = field(default_factory=dict)
-    _parents: dict[str, dict[str, str | None]] = field(default_factory=dict)
-    _crs: str | None = None
-    _projection: Projection | None = None
-    _loaded: bool = False
-    #: Each distinct point seen (x + iy) and its slot in ``_known``, the codes per level.
-    _slots: dict[complex, int] = field(default_factory=dict)
-    _known: dict[str, NDArray[np.object_]] = field(default_factory=dict)
-
-    def prepare(self) -> None:
-        """Load the areas now (in the calling thread, which owns the database session)."""
-        self._load()
-
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        self._crs = stored_study_crs(self.database)
-        if self._crs is not None:
-            projection = Projection(self._crs)
-            for level in stored_levels(self.database):
-                areas = load_areas(self.database, level)
-                self._indexes[level] = AreaIndex(areas, projection)
-                self._parents[level] = {a.code: a.parent_code for a in areas}
-        self._loaded = True
-
-    def projection(self, crs: str) -> Projection:
-        """The projection to ``crs``, built once."""
-        if self._projection is None or self._projection.crs != crs:
-            self._projection = Projection(crs)
-        return self._projection
-
-    @property
-    def current_crs(self) -> str | None:
-        """The CRS chosen so far (None until areas or located points decide)."""
-        return self._crs
-
-    def crs(self, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> str | None:
-        """The study CRS: the areas' when areas exist, else chosen from the points."""
-        self._load()
-        if self._crs is None:
-            located = np.isfinite(lon)
-            if located.any():
-                self._crs = choose_crs(lon[located], lat[located])
-        return self._crs
-
-    def assign(
-        self, x: NDArray[np.float64], y: NDArray[np.float64]
-    ) -> dict[str, NDArray[np.object_]]:
-        """Area code per level for each projected point (None where outside, or not finite).
-
-        Each distinct point is looked up once, for every level together, and remembered:
-        police data snaps many records onto the same anonymised points, file after file.
-        """
-        self._load()
-        codes = {level: np.full(len(x), None, dtype=object) for level in self._indexes}
-        finite = np.isfinite(x) & np.isfinite(y)
-        if not codes or not finite.any():
-            return codes
-        unique, inverse = np.unique(x[finite] + 1j * y[finite], return_inverse=True)
-        keys = unique.tolist()
-        slots = np.array([self._slots.get(k, -1) for k in keys], dtype=np.int64)
-        unknown = np.flatnonzero(slots < 0)
-        if unknown.size:
-            found = self._lookup(unique.real[unknown], unique.imag[unknown])
-            first = len(self._slots)
-            for level, values in found.items():
-                self._known[level] = np.concatenate([self._known.get(level, _NO_CODES), values])
-            new_slots = range(first, first + unknown.size)
-            self._slots.update(zip([keys[i] for i in unknown.tolist()], new_slots, strict=True))
-            slots[unknown] = np.arange(first, first + unknown.size)
-        where = np.flatnonzero(finite)
-        chosen = slots[inverse.ravel()]
-        for level, column in codes.items():
-            column[where] = self._known[level][chosen]
-        return codes
-
-    def _lookup(self, x: NDArray[np.float64], y: NDArray[np.float64]) -> dict[str, NDArray[Any]]:
-        """Codes per level for points not seen before.
-
-        A borough is read from the LSOA's parent where LSOAs nest in boroughs (London),
-        which saves one point-in-polygon pass; points outside every LSOA are looked up
-        among the boroughs directly.
-        """
-        found: dict[str, NDArray[Any]] = {}
-        for level, index in self._indexes.items():
-            if level == "borough" and "lsoa" in self._indexes:
-                continue
-            found[level] = index.lookup(x, y)
-        if "lsoa" in found and "borough" in self._indexes:
-            parents = self._parents["lsoa"]
-            boroughs = set(self._parents["borough"])
-            derived = np.array(
-                [parents.get(c) if c is not None else None for c in found["lsoa"].tolist()],
-                dtype=object,
-            )
-            valid = np.array([d in boroughs for d in derived.tolist()], dtype=bool)
-            if not valid.all():
-                missing = ~valid
-                derived[missing] = self._indexes["borough"].lookup(x[missing], y[missing])
-            found["borough"] = derived
-        return found
-
-
-_NO_CODES: NDArray[np.object_] = np.array([], dtype=object)
+    def summary(self) -> str:
+        """One line: the rows and where each went."""
+        extra = f" (+{self.extra_events:,} further victims)" if self.extra_events else ""
+        blank = f"; {self.blank_rows:,} blank lines skipped" if self.blank_rows else ""
+        return (
+            f"{self.path}: {self.rows_read:,} rows read{extra} = {self.stored:,} stored + "
+            f"{self.already_stored:,} already stored + {self.conflicting:,} conflicting + "
+            f"{len(self.rejected):,} rejected{blank}"
+        )
 
 
 def store_parsed_file(
@@ -166,52 +93,103 @@ def store_parsed_file(
 ) -> ImportReport:
     """Store the valid rows of ``parsed`` in one transaction.
 
-    With ``strict``, any bad row means nothing is stored. Rows whose id is already
-    stored count as duplicates, so a re-import adds nothing. If anything fails midway,
-    the transaction is rolled back and the database is as it was.
+    With ``strict``, any bad or conflicting row means nothing is stored. Rows whose id is
+    already stored with the same content count as already stored, so a re-import adds
+    nothing. If anything fails midway, or the rows do not add up, the transaction is rolled
+    back and the database is as it was.
 
-    A large file (at least ``LARGE_FILE`` accepted rows) going into an SQLite
-    file is written by a separate writer process (see ``patrolgate.store.sqlite_bulk_load``),
-    so that parsing and writing use both cores; anything else is written here.
+    A large file (at least ``LARGE_FILE`` accepted rows) going into an SQLite event store
+    is written by a separate writer process (see ``patrolgate.store.sqlite_bulk_load``), so
+    that parsing and writing use both cores; anything else is written here.
     """
     started = datetime.now(UTC)
     assigner.prepare()
     with _PreparedStream(parsed, assigner, strict) as stream:
-        path = sqlite_file(database)
+        path = event_store_file(database)
         if path is not None and stream.rows_ahead(LARGE_FILE) >= LARGE_FILE:
-            accepted, stored = _store_by_writer_process(path, parsed, assigner, stream, started)
+            written = _store_by_writer_process(path, parsed, assigner, stream, started)
         else:
-            accepted, stored = _store_in_session(database, parsed, assigner, stream, started)
+            written = _store_in_session(database, parsed, assigner, stream, started)
     return ImportReport(
         path=parsed.path,
         importer=parsed.importer,
         rows_read=parsed.rows_read(),
-        stored=stored,
-        duplicates=accepted - stored,
-        rejected=parsed.rejected,
+        stored=written.stored,
+        already_stored=written.already,
+        conflicting=written.conflicting,
+        rejected=sorted(parsed.rejected, key=lambda e: e.row),
+        conflicts=[c.as_row_error(parsed.path) for c in written.conflicts[:CONFLICTS_LISTED]],
+        kept_fields=parsed.kept_fields,
+        extra_events=parsed.extra_events,
+        blank_rows=parsed.blank_rows(),
+        warnings=_warnings(assigner),
     )
 
 
-def _check_complete(parsed: ParsedSource, strict: bool) -> None:
-    """Refuse the file (nothing stored) when strict and a row was bad, or when it had no rows."""
+@dataclass
+class _Written:
+    """What the store did with the offered events."""
+
+    offered: int = 0
+    stored: int = 0
+    already: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    conflicting: int = 0
+
+
+def _warnings(assigner: AreaAssigner) -> list[str]:
+    if not assigner.outside_areas:
+        return []
+    warning = (
+        f"{assigner.outside_areas:,} located rows fall outside every stored area "
+        "(stored, without area codes)"
+    )
+    if assigner.swappable:
+        warning += (
+            f"; swapping latitude and longitude would place {assigner.swappable:,} of them: "
+            "are the two columns the wrong way round?"
+        )
+    return [warning]
+
+
+def _check_complete(parsed: ParsedSource, strict: bool, written: _Written) -> None:
+    """Refuse the file (nothing stored) when strict and a row was bad or conflicting, when
+    it had no rows, or when its rows do not add up."""
     if strict and parsed.rejected:
+        first = min(parsed.rejected, key=lambda e: e.row)
         raise InvalidInput(
-            f"{parsed.path}: bad row(s) and --strict given; nothing stored "
-            f"(first: {parsed.rejected[0]})"
+            f"{parsed.path}: {len(parsed.rejected):,} bad row(s) and --strict given; nothing "
+            f"stored (first: {first})"
+        )
+    if strict and written.conflicting:
+        first_conflict = written.conflicts[0].as_row_error(parsed.path)
+        raise InvalidInput(
+            f"{parsed.path}: {written.conflicting:,} row(s) conflict with stored events and "
+            f"--strict given; nothing stored (first: {first_conflict})"
         )
     if parsed.rows_read() == 0:
         raise InvalidInput(f"{parsed.path}: the file has a header but no rows")
+    read = parsed.rows_read() + parsed.extra_events
+    accounted = written.offered + len(parsed.rejected)
+    if read != accounted:
+        raise InvalidInput(
+            f"{parsed.path}: {read:,} rows read but {accounted:,} accounted for "
+            f"({written.offered:,} offered to the store, {len(parsed.rejected):,} rejected); "
+            "the row count cannot be reconciled, so nothing is stored"
+        )
 
 
 def _run_values(parsed: ParsedSource, started: datetime) -> dict[str, Any]:
     return {
         "importer": parsed.importer,
-        "file_name": str(parsed.path),
+        "file_name": str(parsed.path)[:500],
         "file_sha256": parsed.sha256,
         "rows_read": 0,
         "rows_stored": 0,
         "rows_duplicate": 0,
+        "rows_conflicting": 0,
         "rows_rejected": 0,
+        "fields_kept": ", ".join(parsed.kept_fields)[:500] or None,
         "started_at": started,
         "finished_at": started,
     }
@@ -223,34 +201,41 @@ def _store_in_session(
     assigner: AreaAssigner,
     stream: _PreparedStream,
     started: datetime,
-) -> tuple[int, int]:
-    """Write through this process's own connection, in one transaction: (accepted, stored)."""
-    with database.transaction() as session:
-        before = count_events(session)
+) -> _Written:
+    """Write through this process's own connection, in one transaction."""
+    written = _Written()
+    with database.event_transaction() as session:
         run = ImportRun(**_run_values(parsed, started))
         session.add(run)
         session.flush()
-        connection = session.connection()
-        sqlite = connection.dialect.name == "sqlite"
-        accepted = 0
+        sqlite = session.connection().dialect.name == "sqlite"
         rows: list[tuple[Any, ...]] = []
+        numbers: list[int] = []
+
+        def flush() -> None:
+            result = write_events(session, rows, numbers)
+            written.offered += len(rows)
+            written.stored += result.stored
+            written.already += result.already
+            written.conflicting += len(result.conflicts)
+            written.conflicts += result.conflicts[: CONFLICTS_LISTED - len(written.conflicts)]
+
         for prepared in stream:
             rows += prepared.rows(run.id, sqlite)
+            numbers += prepared.chunk.rows.tolist()
             if len(rows) >= WRITE_BATCH:
-                insert_events(session, rows)
-                accepted += len(rows)
-                rows = []
-        insert_events(session, rows)
-        accepted += len(rows)
-        _check_complete(parsed, stream.strict)
-        stored = count_events(session) - before
-        run.rows_read = parsed.rows_read()
-        run.rows_stored = stored
-        run.rows_duplicate = accepted - stored
+                flush()
+                rows, numbers = [], []
+        flush()
+        _check_complete(parsed, stream.strict, written)
+        run.rows_read = parsed.rows_read() + parsed.extra_events
+        run.rows_stored = written.stored
+        run.rows_duplicate = written.already
+        run.rows_conflicting = written.conflicting
         run.rows_rejected = len(parsed.rejected)
         run.crs = assigner.current_crs
         run.finished_at = datetime.now(UTC)
-    return accepted, stored
+    return written
 
 
 def _store_by_writer_process(
@@ -259,25 +244,36 @@ def _store_by_writer_process(
     assigner: AreaAssigner,
     stream: _PreparedStream,
     started: datetime,
-) -> tuple[int, int]:
-    """Send the events to an SQLite writer process, which commits them in one transaction."""
+) -> _Written:
+    """Send the events to an SQLite writer process, which commits them in one transaction
+    once this side has checked the account."""
+    written = _Written()
     with SqliteBulkLoad(path, _run_values(parsed, started)) as load:
         for prepared in stream:
             load.send(prepared.record_batch())
+            written.offered += len(prepared)
+        outcome = load.stored()
+        written.stored = outcome.stored
+        written.conflicts = outcome.conflicts
+        written.conflicting = outcome.conflicting
+        written.already = written.offered - written.stored - written.conflicting
         try:
-            _check_complete(parsed, stream.strict)
+            _check_complete(parsed, stream.strict, written)
         except InvalidInput as refusal:
             load.abort(str(refusal))
             raise
-        counts = load.finish(
+        load.finish(
             {
-                "rows_read": parsed.rows_read(),
+                "rows_read": parsed.rows_read() + parsed.extra_events,
+                "rows_stored": written.stored,
+                "rows_duplicate": written.already,
+                "rows_conflicting": written.conflicting,
                 "rows_rejected": len(parsed.rejected),
                 "crs": assigner.current_crs,
                 "finished_at": datetime.now(UTC),
             }
         )
-    return counts["offered"], counts["stored"]
+    return written
 
 
 #: Rows written together by this process, sorted by id (larger batches fill the id index faster).
@@ -346,6 +342,7 @@ class PreparedEvents:
                     for v in (chunk.lon, chunk.lat, self.x, self.y)
                 ),
                 *(pa.array(v, pa.string()) for v in texts),
+                pa.array(chunk.rows, pa.int64()),
             ],
             schema=EVENT_SCHEMA,
         )
@@ -375,7 +372,7 @@ class _PreparedStream:
                 for chunk in parsed.chunks:
                     if self._stop.is_set() or (strict and parsed.rejected):
                         break
-                    self._handoff.put(_prepare(chunk, assigner))
+                    self._handoff.put(_prepare(chunk, assigner, parsed))
                 self._handoff.put(_DONE)
             except BaseException as error:
                 self._handoff.put(error)
@@ -420,26 +417,73 @@ class _PreparedStream:
         self._ahead.append(_DONE)
 
 
-def _prepare(chunk: EventChunk, assigner: AreaAssigner) -> PreparedEvents:
-    n = len(chunk)
+def _prepare(chunk: EventChunk, assigner: AreaAssigner, parsed: ParsedSource) -> PreparedEvents:
+    """Project and place one chunk; rows the study's CRS cannot project are rejected."""
     crs = assigner.crs(chunk.lon, chunk.lat)
+    located = np.isfinite(chunk.lon) & np.isfinite(chunk.lat)
+    if crs is not None and located.any():
+        outside = assigner.outside_area_of_use(crs, chunk.lon, chunk.lat)
+        if outside.any():
+            where = assigner.area_of_use_name(crs)
+            swapped = ~assigner.outside_area_of_use(crs, chunk.lat, chunk.lon)
+            for i in np.flatnonzero(outside).tolist():
+                hint = (
+                    "; swapped, they would be inside: are latitude and longitude the wrong way"
+                    " round?"
+                    if swapped[i]
+                    else ""
+                )
+                parsed.rejected.append(
+                    RowError(
+                        parsed.path,
+                        int(chunk.rows[i]),
+                        "Longitude/Latitude",
+                        f"({chunk.lon[i]:g}, {chunk.lat[i]:g}) lies outside {crs}'s area of use "
+                        f"({where}), the study's projection{hint}",
+                    )
+                )
+            chunk = chunk.subset(~outside)
+            located = located[~outside]
+    n = len(chunk)
     x = np.full(n, np.nan)
     y = np.full(n, np.nan)
     codes: dict[str, NDArray[np.object_]] = {}
-    located = np.isfinite(chunk.lon) & np.isfinite(chunk.lat)
     if crs is not None and located.any():
         x[located], y[located] = assigner.projection(crs).to_xy(
             chunk.lon[located], chunk.lat[located]
         )
         codes = assigner.assign(x, y)
+        assigner.count_outside(chunk.lon, chunk.lat)
     nothing: list[str | None] = [None] * n
+    located_list = located.tolist()
+    # A located event's codes come from its point only, so the levels agree; the source's
+    # own LSOA code (and its borough) places an event without a point.
+    lsoa = [
+        (c if here else g)
+        for c, g, here in zip(
+            codes["lsoa"].tolist() if "lsoa" in codes else nothing,
+            chunk.lsoa_code,
+            located_list,
+            strict=True,
+        )
+    ]
+    borough = [
+        (c if here else (g or assigner.parent_borough(code)))
+        for c, g, here, code in zip(
+            codes["borough"].tolist() if "borough" in codes else nothing,
+            chunk.borough_code,
+            located_list,
+            lsoa,
+            strict=True,
+        )
+    ]
     return PreparedEvents(
         chunk=chunk,
         x=x,
         y=y,
-        borough_code=_prefer(codes.get("borough"), chunk.borough_code),
+        borough_code=borough,
         ward_code=codes["ward"].tolist() if "ward" in codes else nothing,
-        lsoa_code=_prefer(codes.get("lsoa"), chunk.lsoa_code),
+        lsoa_code=lsoa,
         district_code=codes["district"].tolist() if "district" in codes else nothing,
     )
 
@@ -449,10 +493,3 @@ def _floats(values: NDArray[np.float64], sqlite: bool) -> list[float | None]:
     if sqlite:
         return values.tolist()  # type: ignore[no-any-return]
     return [None if v != v else v for v in values.tolist()]
-
-
-def _prefer(computed: NDArray[np.object_] | None, given: list[str | None]) -> list[str | None]:
-    """Codes found by point-in-polygon where found, else the source's own codes."""
-    if computed is None:
-        return list(given)
-    return [c if c is not None else g for c, g in zip(computed.tolist(), given, strict=True)]

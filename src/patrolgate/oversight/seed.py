@@ -102,7 +102,7 @@ def seed_demo_oversight(database: Database, settings: Settings) -> SeedSummary:
         if deployed.id in tracked:
             continue
         rows = synthetic_pings(deployed, now, strays=index == 0)
-        with database.transaction() as session:
+        with database.event_transaction() as session:  # pings live with imported data
             session.add_all(rows)
         added += len(rows)
     return SeedSummary(pas_rows=pas, lsoas=imd, pings=added)

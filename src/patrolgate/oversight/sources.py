@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from patrolgate.errors import InvalidInput
+from patrolgate.events.ranges import parse_number
 from patrolgate.events.source_file import open_csv
 from patrolgate.geo.areas import normalise_name
 from patrolgate.store import Database
@@ -97,7 +98,10 @@ class SourceReport:
 
 
 def _proportion(text: str) -> float:
-    value = float(text.strip().replace(",", "."))
+    number = parse_number(text.strip().replace(",", "."))
+    if number is None:
+        raise ValueError(f"{text.strip()!r} is not a number")
+    value = number
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{value} is not a proportion between 0 and 1")
     return value
@@ -110,9 +114,8 @@ def import_pas(database: Database, path: Path) -> SourceReport:
     london = stream.column("MPS_proportion") if "MPS_proportion" in stream.header else None
     report = SourceReport(str(path))
     found: dict[tuple[str, str, str], PasResultRow] = {}
-    for chunk in stream.chunks(10_000):
-        for offset, record in enumerate(chunk):
-            line = report.rows_read + offset + 2
+    for chunk in stream.numbered_rows(10_000):
+        for line, record in chunk:
             try:
                 name, code = borough_of(record[col["Borough"]])
                 period = date.fromisoformat(record[col["Date"]].strip()).isoformat()

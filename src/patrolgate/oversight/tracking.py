@@ -33,7 +33,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from patrolgate.errors import InvalidInput, NotFound
-from patrolgate.events.records import PERSON_COLUMNS
+from patrolgate.events.allow_list import PERSON_COLUMNS
+from patrolgate.events.ranges import parse_number
 from patrolgate.events.source_file import open_csv
 from patrolgate.geo.projection import Projection
 from patrolgate.oversight.facts import Deployed, load_deployed
@@ -95,6 +96,13 @@ def _pick(path: Path, header: list[str], key: str) -> int:
     )
 
 
+def _number(text: str) -> float:
+    value = parse_number(text)
+    if value is None:
+        raise ValueError(f"{text.strip()!r} is not a number")
+    return value
+
+
 def _time(text: str, timezone: ZoneInfo) -> datetime:
     return record_time(datetime.fromisoformat(text.strip()), timezone)
 
@@ -131,15 +139,14 @@ def import_pings(database: Database, path: Path, timezone: ZoneInfo) -> PingImpo
     report = PingImport(str(path))
     rows: dict[tuple[str, datetime], dict[str, Any]] = {}
     started = datetime.now(ZoneInfo("UTC"))
-    for chunk in stream.chunks(50_000):
-        for offset, record in enumerate(chunk):
-            line = report.rows_read + offset + 2
+    for chunk in stream.numbered_rows(50_000):
+        for line, record in chunk:
             try:
                 unit = record[at["unit"]].strip()
                 if not UNIT.match(unit):
                     raise ValueError(f"unit {unit!r} is not a pseudonym (letters, digits, -._:/)")
                 moment = _time(record[at["time"]], timezone)
-                lat, lon = float(record[at["lat"]]), float(record[at["lon"]])
+                lat, lon = _number(record[at["lat"]]), _number(record[at["lon"]])
                 if not (-90 <= lat <= 90 and -180 <= lon <= 180):
                     raise ValueError(f"position {lat}, {lon} is not on Earth")
                 deployment = (record[tag].strip() or None) if tag is not None else None
@@ -158,7 +165,7 @@ def import_pings(database: Database, path: Path, timezone: ZoneInfo) -> PingImpo
                 "deployment_id": deployment,
             }
         report.rows_read += len(chunk)
-    with database.transaction() as session:
+    with database.event_transaction() as session:
         run = ImportRun(
             importer="pings",
             file_name=str(path),
@@ -167,6 +174,7 @@ def import_pings(database: Database, path: Path, timezone: ZoneInfo) -> PingImpo
             rows_stored=0,
             rows_duplicate=0,
             rows_rejected=len(report.rejected),
+            fields_kept="unit, time, lat, lon, deployment",
             crs=None,
             started_at=started,
             finished_at=started,

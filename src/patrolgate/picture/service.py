@@ -106,6 +106,15 @@ class Picture:
         self._serialised: dict[tuple[MapWindow, str], Serialised] = {}
         self._boundaries_serialised: dict[str, Serialised] = {}
 
+    def events_changed(self) -> None:
+        """New events were stored (the live feed): forget the fitted pictures, so the next
+        request, or the feed's debounced refit, fits them on the events now stored.
+        (Added by the intake work for the feed; the picture's own refit may replace it.)"""
+        with self._lock:
+            self._fitted = {}
+            self._accuracy = {}
+            self._serialised = {}
+
     # -- windows -------------------------------------------------------------------------
 
     def window_of(self, window: MapWindow, at: datetime | None = None) -> tuple[datetime, datetime]:

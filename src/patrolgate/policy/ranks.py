@@ -81,6 +81,8 @@ class Role(StrEnum):
     COMMUNITY_OFFICER = "community-officer"
     OVERSIGHT = "oversight"
     ADMIN = "admin"
+    #: A records system feeding events (``POST /api/v1/events``) with an API token.
+    FEED = "feed"
 
     @property
     def words(self) -> str:

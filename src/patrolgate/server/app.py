@@ -25,11 +25,13 @@ from patrolgate.api import (
     evaluation_routes,
     problems,
     routes_accounts,
+    routes_events,
     routes_picture,
     routes_records,
     routes_workflow,
 )
 from patrolgate.api.dependencies import services_of
+from patrolgate.api.idempotency import IdempotencyKeys
 from patrolgate.api.limits import HeavyWork, RequestLimits, StillWorking
 from patrolgate.api.services import Services
 from patrolgate.oversight.automatic_evaluation import evaluate_due
@@ -238,12 +240,16 @@ def create_app(
     for module in (routes_accounts, routes_picture, routes_workflow, routes_records):
         app.include_router(module.router)
     app.include_router(evaluation_routes.router)  # deployment and programme evaluation plots
+    app.include_router(routes_events.router)  # the live feed of events
     _health(app, warmup)
     web.mount(app)  # the browser UI, public transparency pages and MOPAC's dashboard
 
     if db.log_flusher is not None:
         app.add_middleware(DurableAnswers)
-    app.add_middleware(RequestLimits)  # body cap and JSON limits, before any route reads
+    app.add_middleware(IdempotencyKeys)  # a retried POST that creates gets the first answer
+    # Outside the idempotency keys (the last added runs first): the body cap and JSON
+    # limits hold before anything, a stored answer's lookup included, reads a body.
+    app.add_middleware(RequestLimits)
     app.add_middleware(SecurityHeaders)
     return app
 

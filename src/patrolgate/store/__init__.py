@@ -6,6 +6,7 @@ store is used (the migrations are checked against it).
 
 from patrolgate.store import account_tables as account_tables
 from patrolgate.store import audit_tables as audit_tables
+from patrolgate.store import idempotency_tables as idempotency_tables
 from patrolgate.store import oversight_tables as oversight_tables
 from patrolgate.store import workflow_tables as workflow_tables
 from patrolgate.store.database import Database, create_database

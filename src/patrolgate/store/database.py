@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -17,10 +19,45 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
+from patrolgate.store.intake_layout import EVENT_SCHEMA, bring_about
 from patrolgate.store.log_flusher import LogFlusher
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def event_store_path(database_file: str) -> Path:
+    """The event store beside an SQLite database file: ``patrolgate.db`` ->
+    ``patrolgate.events.db`` (imports write there, under a writer lock of its own)."""
+    path = Path(database_file.split("?", 1)[0])
+    suffix = path.suffix if path.suffix else ""
+    return path.with_name(f"{path.name[: len(path.name) - len(suffix)]}.events{suffix}")
+
+
+def _attach_event_store(event_file: Path, *, read_only: bool) -> Any:
+    """A connect listener attaching the event store (read-only for every connection that may
+    hold the workflow's writer lock: ``BEGIN IMMEDIATE`` would lock every database attached
+    for writing, so an import's long transaction would hold up the workflow's)."""
+    uri = event_file.resolve().as_uri() + ("?mode=ro" if read_only else "")
+
+    def attach(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"ATTACH DATABASE ? AS {EVENT_SCHEMA}", (uri,))
+        cursor.close()
+
+    return attach
+
+
+def _create_event_file(event_file: Path) -> None:
+    """Create the event store file in write-ahead-log mode, once, before anyone attaches it."""
+    connection = sqlite3.connect(event_file, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
 #: Connections kept open, and how many more a burst may open (SQLAlchemy's QueuePool).
 POOL_SIZE = 20
 POOL_OVERFLOW = 30
@@ -159,6 +196,12 @@ class Database:
     read_sessions: sessionmaker[Session] | None = field(default=None, repr=False)
     #: SQLite serving mode: flushes the log after each commit, outside the writer lock.
     log_flusher: LogFlusher | None = field(default=None, repr=False)
+    #: SQLite file: the event store's file, its engine (the file as its main database) and
+    #: writer lock; None elsewhere (PostgreSQL, in-memory SQLite: events in the database).
+    event_file: Path | None = field(default=None, repr=False)
+    event_engine: Engine | None = field(default=None, repr=False)
+    event_lock: WriterLock | None = field(default=None, repr=False)
+    _event_sessions: sessionmaker[Session] | None = field(default=None, repr=False)
 
     @property
     def checkpoints_in_background(self) -> bool:
@@ -204,6 +247,23 @@ class Database:
         if self.log_flusher is not None:
             self.log_flusher.after_commit()
 
+    @contextmanager
+    def event_transaction(self) -> Iterator[Session]:
+        """A write transaction on the imported data (events, import runs, unit pings).
+
+        On an SQLite file it runs on the event store's own file, under that file's writer
+        lock, so a million-row import never holds the workflow's writer lock (the service
+        attaches the file read-only); elsewhere it is :meth:`transaction`.
+        """
+        if self.event_engine is None or self._event_sessions is None:
+            with self.transaction() as session:
+                yield session
+            return
+        assert self.event_lock is not None
+        with self.event_lock.held(), self._event_sessions.begin() as session:
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield session
+
     def checkpoint(self) -> Checkpoint | None:
         """SQLite: copy what the write-ahead log holds into the database file, as far as
         it can without waiting for any reader or writer (a *passive* checkpoint; writers
@@ -218,22 +278,51 @@ class Database:
         return Checkpoint(busy=bool(busy), logged=int(logged), copied=int(copied))
 
     def migrate(self) -> None:
-        """Bring the schema to the latest Alembic revision (idempotent)."""
-        with self.engine.begin() as connection:
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        """Bring the schema to the latest Alembic revision (idempotent).
+
+        On an SQLite file the migration's connection attaches the event store for writing
+        (every other connection attaches it read-only), under both writer locks.
+        """
+        engine = self.engine
+        if self.event_file is not None:
+            engine = create_engine(self.engine.url, poolclass=NullPool)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _attach_event_store(self.event_file, read_only=False))
+        locks = [lock for lock in (self.writer_lock, self.event_lock) if lock is not None]
+        try:
+            with contextlib.ExitStack() as held:
+                for lock in locks:
+                    held.enter_context(lock.held())
+                with engine.begin() as connection:
+                    config = Config()
+                    config.set_main_option("script_location", str(MIGRATIONS))
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+                    # Idempotent: puts right a database a placeholder 0006 stamped past it.
+                    bring_about(connection)
+        finally:
+            if engine is not self.engine:
+                engine.dispose()
+
+    def table_schemas(self) -> list[str | None]:
+        """Where tables live: the default schema (None), and on SQLite the event store."""
+        return [None] if self.event_file is None else [None, EVENT_SCHEMA]
 
     def table_names(self) -> list[str]:
-        """Names of the tables that exist now."""
-        return sorted(inspect(self.engine).get_table_names())
+        """Names of the tables that exist now (the event store's included)."""
+        inspector = inspect(self.engine)
+        return sorted(
+            name for schema in self.table_schemas() for name in inspector.get_table_names(schema)
+        )
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-        if self.writer_lock is not None:
-            self.writer_lock.close()
+        if self.event_engine is not None:
+            self.event_engine.dispose()
+        for lock in (self.writer_lock, self.event_lock):
+            if lock is not None:
+                lock.close()
 
 
 def create_database(url: str, *, echo: bool = False, serving: bool = False) -> Database:
@@ -249,6 +338,7 @@ def create_database(url: str, *, echo: bool = False, serving: bool = False) -> D
     connect_args: dict[str, Any] = {}
     writer_lock: WriterLock | None = None
     log_flusher: LogFlusher | None = None
+    event_file: Path | None = None
     # One pooled connection per thread that may hold one at once: the web service's
     # request threads (PATROLGATE_REQUEST_THREADS), its sweeper and forecast refits, and
     # the CLI's or tests' own threads, with room to spare.
@@ -258,12 +348,13 @@ def create_database(url: str, *, echo: bool = False, serving: bool = False) -> D
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             writer_lock = WriterLock.beside(path)
+            event_file = event_store_path(path)
             if serving:
                 log_flusher = LogFlusher(Path(path.split("?", 1)[0] + "-wal"))
         else:
             pool = {}  # an in-memory database lives in one connection's pool
             writer_lock = WriterLock(None)
-        connect_args = {"timeout": 30}
+        connect_args = {"timeout": 30, "uri": True}
         # A file on this machine cannot drop the connection: no ping per checkout.
         pool["pool_pre_ping"] = False
     else:
@@ -271,10 +362,18 @@ def create_database(url: str, *, echo: bool = False, serving: bool = False) -> D
         # rest lie idle and are pinged when a burst needs them again.
         pool["pool_use_lifo"] = True
     engine = create_engine(url, echo=echo, connect_args=connect_args, **pool)
+    event_engine = None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         if log_flusher is not None:
             event.listen(engine, "connect", _serving_pragmas)
+        if event_file is not None:
+            _create_event_file(event_file)
+            event.listen(engine, "connect", _attach_event_store(event_file, read_only=True))
+            event_engine = create_engine(
+                f"sqlite:///{event_file}", connect_args={"timeout": 30}, pool_pre_ping=False
+            )
+            event.listen(event_engine, "connect", _sqlite_pragmas)
     else:
         _ping_when_idle(engine)
     read_sessions = None
@@ -287,4 +386,10 @@ def create_database(url: str, *, echo: bool = False, serving: bool = False) -> D
         writer_lock=writer_lock,
         read_sessions=read_sessions,
         log_flusher=log_flusher,
+        event_file=event_file,
+        event_engine=event_engine,
+        event_lock=WriterLock.beside(str(event_file)) if event_file is not None else None,
+        _event_sessions=(
+            sessionmaker(event_engine, expire_on_commit=False) if event_engine else None
+        ),
     )

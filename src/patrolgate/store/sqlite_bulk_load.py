@@ -12,11 +12,12 @@ only when the importing process says the file is complete. If the importing proc
 the writer reads the end of its input early and exits without committing; if the writer
 dies, SQLite rolls back. Either way the database is as it was.
 
-The protocol on the writer's standard input: one JSON line (the database path, the import
-run's column values, the rows to sort and insert together), the Arrow IPC stream of
-events, then one JSON line (the run's final values, or ``{"abort": reason}``). The writer
-answers on standard output with one JSON line: the run id, the rows stored and the rows
-offered.
+The protocol on the writer's standard input: one JSON line (the event store's path, the
+import run's column values, the rows to sort and insert together), the Arrow IPC stream of
+events (with each event's file row), then, once the writer has answered with what it
+stored (one JSON line: the rows offered and stored, and the conflicts: rows whose id is
+stored with other content), one JSON line from the importing side: the run's final values,
+or ``{"abort": reason}``. The writer answers that with one JSON line: the run id.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 import pyarrow as pa
@@ -35,7 +37,15 @@ from sqlalchemy.dialects import sqlite
 
 from patrolgate.errors import PatrolGateError
 from patrolgate.store.database import Database, WriterLock
-from patrolgate.store.event_store import EVENT_COLUMNS
+from patrolgate.store.event_store import (
+    COMPARED,
+    EVENT_COLUMNS,
+    INCOMING,
+    Conflict,
+    conflict_query,
+    conflicts_of,
+    incoming_table,
+)
 from patrolgate.store.tables import Base
 
 #: The events as the writer receives them: every column but ``import_run_id``.
@@ -58,8 +68,11 @@ EVENT_SCHEMA = pa.schema(
         ("ward_code", pa.string()),
         ("lsoa_code", pa.string()),
         ("district_code", pa.string()),
+        ("row", pa.int64()),
     ]
 )
+#: Conflicts the writer lists (it counts them all).
+CONFLICTS_LISTED = 10_000
 #: Rows the writer sorts and moves together (more rows, better id-index locality, but a
 #: longer wait for the first batch and for the last).
 GROUP_ROWS = 100_000
@@ -69,14 +82,20 @@ class BulkLoadFailed(PatrolGateError):
     """The writer process stopped before the file was stored; nothing was stored."""
 
 
-def sqlite_file(database: Database) -> str | None:
-    """The file of an SQLite database (None for PostgreSQL or an in-memory SQLite)."""
-    url = database.engine.url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    if str(url.database).startswith("file:"):
-        return None
-    return str(url.database)
+def event_store_file(database: Database) -> str | None:
+    """The event store file of an SQLite database (None for PostgreSQL or an in-memory
+    SQLite, whose events are written in the database's own transaction)."""
+    return str(database.event_file) if database.event_file is not None else None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the writer stored, before it commits."""
+
+    offered: int
+    stored: int
+    conflicting: int
+    conflicts: list[Conflict]
 
 
 def sqlite_values(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,6 +129,7 @@ class SqliteBulkLoad:
         assert self._process.stdin is not None
         self._input: IO[bytes] = self._process.stdin
         self._finished = False
+        self._ended = False
         try:
             self._input.write(json.dumps(header).encode() + b"\n")
             self._writer = pa.ipc.new_stream(self._input, EVENT_SCHEMA)
@@ -130,8 +150,28 @@ class SqliteBulkLoad:
         except (BrokenPipeError, OSError):
             self._fail()
 
+    def stored(self) -> Stored:
+        """End the events; the writer's account of them, not yet committed."""
+        assert self._process.stdout is not None
+        try:
+            self._writer.close()
+            self._input.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            self._fail()
+        line = self._process.stdout.readline()
+        if not line:
+            self._fail()
+        answer = json.loads(line)
+        self._ended = True
+        return Stored(
+            offered=int(answer["offered"]),
+            stored=int(answer["stored"]),
+            conflicting=int(answer["conflicting"]),
+            conflicts=[Conflict(int(r), str(i), tuple(f)) for r, i, f in answer["conflicts"]],
+        )
+
     def finish(self, run: Mapping[str, Any]) -> dict[str, int]:
-        """Complete the run record with ``run`` and commit; returns the writer's counts."""
+        """Complete the run record with ``run`` and commit; returns the writer's answer."""
         return self._close({"run": sqlite_values(Base.metadata.tables["import_runs"], run)})
 
     def abort(self, reason: str) -> None:
@@ -143,7 +183,8 @@ class SqliteBulkLoad:
     def _close(self, trailer: dict[str, Any]) -> dict[str, int]:
         self._finished = True
         try:
-            self._writer.close()
+            if not self._ended:
+                self._writer.close()
             self._input.write(json.dumps(trailer).encode() + b"\n")
             self._input.close()
         except (BrokenPipeError, OSError, ValueError):
@@ -154,7 +195,7 @@ class SqliteBulkLoad:
             raise BulkLoadFailed(
                 f"the SQLite writer process failed: {errors.decode(errors='replace').strip()}"
             )
-        answer: dict[str, int] = json.loads(output)
+        answer: dict[str, int] = json.loads(output or b"{}")
         return answer
 
     def _fail(self) -> None:
@@ -176,7 +217,8 @@ def _write(source: IO[bytes], answer: IO[str]) -> None:
 
 
 def _load(header: dict[str, Any], source: IO[bytes], answer: IO[str]) -> None:
-    """One transaction: the import run, then the events as they arrive, committed at the end."""
+    """One transaction: the import run, then the events as they arrive, committed at the end
+    only if the importing side, told what was stored, says so."""
     import adbc_driver_sqlite.dbapi as adbc  # only the writer needs it
 
     run: dict[str, Any] = header["run"]
@@ -198,16 +240,40 @@ def _load(header: dict[str, Any], source: IO[bytes], answer: IO[str]) -> None:
             f"INSERT OR IGNORE INTO events ({', '.join(EVENT_COLUMNS)}) "
             f"VALUES ({values}, {int(run_id)})"
         )
-        cursor.execute("SELECT total_changes()")
-        (changes_before,) = cursor.fetchone()  # type: ignore[misc]
-        offered = 0
+        offered = stored = 0
+        conflicts: list[Conflict] = []
+        conflicting = 0
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
 
+        def changes() -> int:
+            cursor.execute("SELECT total_changes()")
+            (count,) = cursor.fetchone()  # type: ignore[misc]
+            return int(count)
+
         def store(batches: list[pa.RecordBatch]) -> None:
+            nonlocal stored, conflicting
             # In id order, the id index fills in one sweep instead of at random places.
             table = pa.Table.from_batches(batches, EVENT_SCHEMA)
-            cursor.executemany(insert, table.take(pc.sort_indices(table, [("id", "ascending")])))
+            table = table.take(pc.sort_indices(table, [("id", "ascending")]))
+            before = changes()
+            cursor.executemany(insert, table.select(list(EVENT_COLUMNS[:-1])))
+            inserted = changes() - before
+            stored += inserted
+            if inserted == table.num_rows:
+                return  # every id was new: nothing to compare
+            cursor.execute(incoming_table("sqlite"))
+            cursor.execute(f"DELETE FROM {INCOMING}")
+            marks = ", ".join("?" for _ in range(len(COMPARED) + 2))
+            cursor.executemany(
+                f"INSERT INTO {INCOMING} (row, id, {', '.join(COMPARED)}) VALUES ({marks})",
+                table.select(["row", "id", *COMPARED]),
+            )
+            cursor.execute(conflict_query("sqlite"))
+            found = conflicts_of(cursor.fetchall())
+            cursor.execute(f"DELETE FROM {INCOMING}")
+            conflicting += len(found)
+            conflicts.extend(found[: CONFLICTS_LISTED - len(conflicts)])
 
         for batch in pa.ipc.open_stream(source):
             pending.append(batch)
@@ -218,21 +284,30 @@ def _load(header: dict[str, Any], source: IO[bytes], answer: IO[str]) -> None:
                 pending, pending_rows = [], 0
         if pending:
             store(pending)
-        cursor.execute("SELECT total_changes()")
-        (changes_after,) = cursor.fetchone()  # type: ignore[misc]
-        stored = int(changes_after) - int(changes_before)
+        answer.write(
+            json.dumps(
+                {
+                    "offered": offered,
+                    "stored": stored,
+                    "conflicting": conflicting,
+                    "conflicts": [[c.row, c.id, list(c.fields)] for c in conflicts],
+                }
+            )
+            + "\n"
+        )
+        answer.flush()
         trailer = json.loads(source.readline() or "{}")
         if "run" not in trailer:
             cursor.execute("ROLLBACK")
             answer.write(json.dumps({"aborted": True}) + "\n")
             return
-        final = {**trailer["run"], "rows_stored": stored, "rows_duplicate": offered - stored}
+        final = trailer["run"]
         assignments = ", ".join(f"{name} = ?" for name in final)
         cursor.execute(
             f"UPDATE import_runs SET {assignments} WHERE id = ?", (*final.values(), run_id)
         )
         cursor.execute("COMMIT")
-        answer.write(json.dumps({"run_id": run_id, "stored": stored, "offered": offered}) + "\n")
+        answer.write(json.dumps({"run_id": run_id}) + "\n")
     finally:
         cursor.close()
         connection.close()

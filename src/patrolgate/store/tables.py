@@ -53,7 +53,12 @@ class AreaRow(Base):
 
 
 class ImportRun(Base):
-    """One file imported: what it was, what was stored and what was rejected."""
+    """One file imported: what it was, what was stored and what was rejected.
+
+    Every row is accounted for: ``rows_read`` (plus extra events of rows that count several)
+    = ``rows_stored`` + ``rows_duplicate`` (already stored) + ``rows_conflicting`` +
+    ``rows_rejected``. On an SQLite file this table lives in the event store.
+    """
 
     __tablename__ = "import_runs"
 
@@ -68,6 +73,10 @@ class ImportRun(Base):
     crs: Mapped[str | None] = mapped_column(String(32))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Rows whose id was stored with different content (the stored row is kept).
+    rows_conflicting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The source columns the importer kept (its allow-list), comma separated.
+    fields_kept: Mapped[str | None] = mapped_column(String(500))
 
 
 class EventRow(Base):

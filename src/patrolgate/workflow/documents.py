@@ -1,76 +1,129 @@
-"""The documents a deployment carries: NDM rationale, impact assessment, debrief (TOML files)."""
+"""The documents a deployment carries: NDM rationale, impact assessment, debrief (TOML files).
+
+Every text field has a length limit (stated in the API schema), every list a size limit,
+every count a range; every string, the debrief's outcome names included, passes the
+free-text screening (:mod:`patrolgate.screening`) before a document is accepted. A possible
+name is accepted only when the document says ``names_confirmed = true``; the document,
+with that confirmation, is what the audit trail records.
+"""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from patrolgate.errors import InvalidInput
-from patrolgate.intelligence import sanitisation_problems
+from patrolgate.screening import IdentityInText, PossibleNameInText, screen
+
+#: A paragraph of a document (the analyst guide's "a summary of up to 4,000 characters").
+PARAGRAPH = 4_000
+#: One line: a criterion, an option's name, an engagement note.
+LINE = 500
+#: Items of a list (options considered, mitigations, officers).
+MAX_ITEMS = 20
+#: Outcomes a debrief may count, the length of an outcome's name, and the largest count.
+MAX_OUTCOMES = 30
+OUTCOME_NAME = 80
+MAX_COUNT = 10_000
+
+OutcomeName = Annotated[str, StringConstraints(min_length=1, max_length=OUTCOME_NAME)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Login = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ListItem = Annotated[str, StringConstraints(min_length=1, max_length=LINE)]
+NAMES_CONFIRMED = Field(
+    default=False,
+    description="The author confirms that the capitalised words the screening flagged as "
+    "possible names are not people (recorded with the document in the audit trail).",
+)
 
 
 class _Document(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _strings(value: Any) -> list[str]:
+def _strings(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """Every string of a document with its place (``ndm.options``), dict keys included."""
     if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list | tuple):
-        return [s for v in value for s in _strings(v)]
-    return []
+        yield where or "(top)", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            place = f"{where}.{key}" if where else str(key)
+            yield f"{place} (its name)", str(key)
+            yield from _strings(item, place)
+    elif isinstance(value, list | tuple):
+        for number, item in enumerate(value, start=1):
+            yield from _strings(item, f"{where}[{number}]")
 
 
 class NdmStages(_Document):
     """The five stages of the National Decision Model, each with its recorded rationale."""
 
-    information: str = Field(min_length=20, description="1. Gather information and intelligence")
-    threat_and_risk: str = Field(min_length=20, description="2. Assess threat and risk")
-    powers_and_policy: str = Field(min_length=20, description="3. Consider powers and policy")
-    options: str = Field(min_length=20, description="4. Identify options and contingencies")
-    action_and_review: str = Field(min_length=20, description="5. Take action and review")
+    information: str = Field(
+        min_length=20, max_length=PARAGRAPH, description="1. Gather information and intelligence"
+    )
+    threat_and_risk: str = Field(
+        min_length=20, max_length=PARAGRAPH, description="2. Assess threat and risk"
+    )
+    powers_and_policy: str = Field(
+        min_length=20, max_length=PARAGRAPH, description="3. Consider powers and policy"
+    )
+    options: str = Field(
+        min_length=20, max_length=PARAGRAPH, description="4. Identify options and contingencies"
+    )
+    action_and_review: str = Field(
+        min_length=20, max_length=PARAGRAPH, description="5. Take action and review"
+    )
 
 
 class Plan(_Document):
     """PLAN headings of the proportionality rationale."""
 
-    proportionate: str = Field(min_length=10)
-    legal: str = Field(min_length=10)
-    accountable: str = Field(min_length=10)
-    necessary: str = Field(min_length=10)
+    proportionate: str = Field(min_length=10, max_length=PARAGRAPH)
+    legal: str = Field(min_length=10, max_length=PARAGRAPH)
+    accountable: str = Field(min_length=10, max_length=PARAGRAPH)
+    necessary: str = Field(min_length=10, max_length=PARAGRAPH)
 
 
 class LessIntrusiveOption(_Document):
     """An option considered and why it is not enough."""
 
-    option: str = Field(min_length=3)
-    why_not_enough: str = Field(min_length=10)
+    option: str = Field(min_length=3, max_length=LINE)
+    why_not_enough: str = Field(min_length=10, max_length=PARAGRAPH)
 
 
 class Investigation(_Document):
     """The underlying investigation: users involved may not authorise (APP conflict rule)."""
 
-    reference: str | None = None
-    officers: tuple[str, ...] = ()
+    reference: str | None = Field(default=None, max_length=100)
+    officers: tuple[Login, ...] = Field(default=(), max_length=MAX_ITEMS)
 
 
 class Rationale(_Document):
     """The NDM rationale of a proposal."""
 
-    criterion: str = Field(min_length=3)
-    summary: str = Field(min_length=10)
+    criterion: str = Field(min_length=3, max_length=LINE)
+    summary: str = Field(min_length=10, max_length=PARAGRAPH)
     ndm: NdmStages
     plan: Plan
-    less_intrusive_options: tuple[LessIntrusiveOption, ...] = Field(min_length=1)
+    less_intrusive_options: tuple[LessIntrusiveOption, ...] = Field(
+        min_length=1, max_length=MAX_ITEMS
+    )
     investigation: Investigation = Investigation()
-    rights_consideration: str | None = None
+    rights_consideration: str | None = Field(default=None, max_length=PARAGRAPH)
+    names_confirmed: bool = NAMES_CONFIRMED
 
 
 class ResidualRisk(StrEnum):
@@ -84,26 +137,29 @@ class ResidualRisk(StrEnum):
 class Engagement(_Document):
     """Engagement done before deployment."""
 
-    borough: str = Field(min_length=3)
-    independent_advisory_group: str = Field(min_length=3)
-    community_monitoring_group: str = Field(min_length=3)
+    borough: str = Field(min_length=3, max_length=PARAGRAPH)
+    independent_advisory_group: str = Field(min_length=3, max_length=PARAGRAPH)
+    community_monitoring_group: str = Field(min_length=3, max_length=PARAGRAPH)
 
 
 class ImpactAssessment(_Document):
     """Community impact assessment (domain.md §6); owned by the strategic commander."""
 
-    area_and_intelligence_basis: str = Field(min_length=10)
-    communities_affected: str = Field(min_length=10)
-    current_tensions: str = Field(min_length=3)
-    expected_impact: str = Field(min_length=10)
-    equality_impact: str = Field(min_length=10)
+    area_and_intelligence_basis: str = Field(min_length=10, max_length=PARAGRAPH)
+    communities_affected: str = Field(min_length=10, max_length=PARAGRAPH)
+    current_tensions: str = Field(min_length=3, max_length=PARAGRAPH)
+    expected_impact: str = Field(min_length=10, max_length=PARAGRAPH)
+    equality_impact: str = Field(min_length=10, max_length=PARAGRAPH)
     engagement: Engagement
-    mitigations: tuple[str, ...] = Field(min_length=1)
+    mitigations: tuple[ListItem, ...] = Field(min_length=1, max_length=MAX_ITEMS)
     residual_risk: ResidualRisk
-    owner: str = Field(min_length=1, description="login of the owning strategic commander")
+    owner: str = Field(
+        min_length=1, max_length=64, description="login of the owning strategic commander"
+    )
     next_review: datetime
-    public_notice_before: str | None = None
-    public_notice_not_practicable: str | None = None
+    public_notice_before: str | None = Field(default=None, max_length=PARAGRAPH)
+    public_notice_not_practicable: str | None = Field(default=None, max_length=PARAGRAPH)
+    names_confirmed: bool = NAMES_CONFIRMED
 
     @field_validator("next_review")
     @classmethod
@@ -116,15 +172,23 @@ class ImpactAssessment(_Document):
 class Debrief(_Document):
     """What happened, measured; the start of the evaluation."""
 
-    summary: str = Field(min_length=10)
+    summary: str = Field(min_length=10, max_length=PARAGRAPH)
     patrol_conformance: str = Field(
-        min_length=10, description="Did the patrol happen where and when authorised?"
+        min_length=10,
+        max_length=PARAGRAPH,
+        description="Did the patrol happen where and when authorised?",
     )
-    outcomes: dict[str, int] = Field(default_factory=dict)
-    community_feedback: str = Field(min_length=3)
-    complaints_received: int = Field(ge=0)
-    public_notice_after: str | None = None
-    lessons: str | None = None
+    outcomes: dict[OutcomeName, Count] = Field(
+        default_factory=dict,
+        max_length=MAX_OUTCOMES,
+        description=f"Counts by outcome name (0 to {MAX_COUNT:,} each); names reach the "
+        "public report, so they are screened like every other text.",
+    )
+    community_feedback: str = Field(min_length=3, max_length=PARAGRAPH)
+    complaints_received: int = Field(ge=0, le=MAX_COUNT)
+    public_notice_after: str | None = Field(default=None, max_length=PARAGRAPH)
+    lessons: str | None = Field(default=None, max_length=PARAGRAPH)
+    names_confirmed: bool = NAMES_CONFIRMED
 
 
 D = TypeVar("D", bound=_Document)
@@ -139,11 +203,21 @@ def parse_document(kind: type[D], data: dict[str, Any], origin: str) -> D:
             f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in error.errors()
         )
         raise InvalidInput(f"{origin}: {problems}") from error
-    found = sorted({p for s in _strings(data) for p in sanitisation_problems(s)})
-    if found:
-        raise InvalidInput(
-            f"{origin}: appears to hold {', '.join(found)}; record areas and reasons, never "
-            "identities"
+    identities: list[str] = []
+    names: list[str] = []
+    for place, text in _strings(document.model_dump(mode="json", exclude={"names_confirmed"})):
+        found = screen(text)
+        identities += [f"{place}: {what}" for what in found.identifiers]
+        names += [f"{place}: {', '.join(found.possible_names)}"] if found.possible_names else []
+    if identities:
+        raise IdentityInText(
+            f"{origin}: appears to hold {'; '.join(identities)}; record areas and reasons, "
+            "never identities"
+        )
+    if names and not getattr(document, "names_confirmed", False):
+        raise PossibleNameInText(
+            f"{origin}: may name a person ({'; '.join(names)}); remove the names, or confirm "
+            "that these words are not people (names_confirmed = true)"
         )
     return document
 

@@ -1,0 +1,140 @@
+"""The live feed: batches of events from a force's records system, as they are recorded.
+
+A batch (up to ``MAX_BATCH`` rows of ``id, time, lat, lon, category``) goes through exactly
+the generic CSV importer: the same allow-list (those five fields, nothing else), the same
+refusal of columns that describe people, the same row checks and messages, the same row
+accounting and the same conflict rule. Ids are the feed's own, so a batch sent twice (a
+retry) stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from patrolgate.errors import InvalidInput
+from patrolgate.events.generic_csv import CsvLayout, parse_generic_csv
+from patrolgate.events.records import RowError
+from patrolgate.ingest.area_assignment import AreaAssigner
+from patrolgate.ingest.event_import import ImportReport, store_parsed_file
+from patrolgate.store.database import Database
+from patrolgate.store.tables import AreaRow
+
+log = logging.getLogger("patrolgate.feed")
+#: The fields a feed row carries (the allow-list of the feed).
+FEED_FIELDS = ("id", "time", "lat", "lon", "category")
+#: Rows in one batch at most.
+MAX_BATCH = 10_000
+#: Seconds of quiet after new events before the picture is fitted again.
+REFIT_AFTER = 10.0
+
+
+class FeedIntake:
+    """Stores feed batches for one service process, one batch at a time."""
+
+    def __init__(self, database: Database, timezone: str) -> None:
+        self.database = database
+        self.timezone = timezone
+        self._lock = threading.Lock()
+        self._assigner: AreaAssigner | None = None
+        self._areas_seen: tuple[int, str | None] | None = None
+
+    def accept_csv(self, text: str, source: str) -> ImportReport:
+        """Store a CSV batch (header ``id,time,lat,lon,category``; other columns unread)."""
+        return self._accept(text, source)
+
+    def accept_rows(self, rows: Iterable[Mapping[str, object]], source: str) -> ImportReport:
+        """Store a batch of rows given as mappings of the feed's fields."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(FEED_FIELDS)
+        for row in rows:
+            writer.writerow(["" if row.get(f) is None else str(row.get(f)) for f in FEED_FIELDS])
+        return self._accept(buffer.getvalue(), source)
+
+    def _accept(self, text: str, source: str) -> ImportReport:
+        lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+        check_batch_size(lines - 1)
+        layout = CsvLayout(
+            time="time",
+            lat="lat",
+            lon="lon",
+            category="category",
+            id="id",
+            timezone=self.timezone,
+            source=source,
+        )
+        with tempfile.TemporaryDirectory(prefix="patrolgate-feed-") as folder:
+            path = Path(folder) / "batch.csv"
+            path.write_text(text, encoding="utf-8")
+            parsed = parse_generic_csv(path, layout)
+            with self._lock:
+                assigner = self._current_assigner()
+                report = store_parsed_file(self.database, parsed, assigner)
+        report.path = Path("batch")
+        report.rejected = [_in_batch(e) for e in report.rejected]
+        report.conflicts = [_in_batch(e) for e in report.conflicts]
+        return report
+
+    def _current_assigner(self) -> AreaAssigner:
+        """The area indexes, built again only when the stored areas changed."""
+        with self.database.sessions() as session:
+            seen = session.execute(select(func.count(), func.max(AreaRow.code))).one()
+        state = (int(seen[0]), seen[1])
+        if self._assigner is None or state != self._areas_seen:
+            self._assigner = AreaAssigner(self.database)
+            self._areas_seen = state
+        return self._assigner
+
+
+def _in_batch(error: RowError) -> RowError:
+    return RowError(Path("batch"), error.row, error.field, error.reason)
+
+
+def check_batch_size(rows: int) -> None:
+    """Refuse a batch over ``MAX_BATCH`` rows, before any is parsed."""
+    if rows > MAX_BATCH:
+        raise InvalidInput(f"a batch holds at most {MAX_BATCH:,} rows; this one has {rows:,}")
+
+
+class Debounced:
+    """Runs ``action`` once, ``delay`` seconds after the last :meth:`poke` (on a thread).
+
+    A failing run is logged, never raised: the next poke tries again, and a request that
+    needs the result computes it itself.
+    """
+
+    def __init__(self, action: Callable[[], object], delay: float = REFIT_AFTER) -> None:
+        self.action = action
+        self.delay = delay
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def poke(self) -> None:
+        """Something changed: (re)start the wait."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(self.delay, self._run)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _run(self) -> None:
+        try:
+            self.action()
+        except Exception:  # a background refit must not take the worker down
+            log.exception("the debounced %s failed", getattr(self.action, "__name__", "action"))
+
+    def cancel(self) -> None:
+        """Forget a pending run."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
