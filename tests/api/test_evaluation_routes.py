@@ -97,7 +97,9 @@ def test_no_programme_before_any_deployment_ends(world: World) -> None:
 def _revoked_at_once(world: World) -> str:
     """An armed patrol revoked within the second its powers began."""
     deployment = scenario.ready_deployment(world.workflow, world.clock, start_in=0.001)
-    world.workflow.authorise("sfc.dac", deployment)
+    world.workflow.authorise(
+        "sfc.dac", deployment, grounds="Reliable intelligence of imminent harm."
+    )
     world.clock.advance(seconds=3.7)  # powers began at 3.6 s, in this same second
     world.workflow.revoke("sfc.dac", deployment, reason="Not needed after all.")
     world.clock.advance(hours=1)

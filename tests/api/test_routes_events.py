@@ -113,7 +113,7 @@ def test_a_csv_batch_names_its_bad_rows(world: World) -> None:
     [
         ({"events": [{**_events(1)[0], "name": "John Smith"}]}, None, "name"),
         ({"events": []}, None, "at least 1"),
-        ({"events": _events(10_001)}, None, "at most 10000"),
+        ({"events": _events(10_001)}, None, "at most 10,000"),
         ("id,time,lat,lon,category\n" + "x,2026-01-01T00:00Z,51.45,-0.12,R\n" * 10_001,
          "text/csv", "at most 10,000 rows"),
         ("id,time,lat,lon,category\n"
@@ -121,7 +121,7 @@ def test_a_csv_batch_names_its_bad_rows(world: World) -> None:
                    enumerate(["White - British", "Black or Black British", "Mixed"] * 3)),
          "text/csv", "describes people"),
         ('{"events": [{"id": "a", "time": "t", "lat": NaN, "lon": 0, "category": "x"}]}',
-         "application/json", "events"),
+         "application/json", "NaN is not a JSON number"),
     ],
 )  # fmt: skip
 def test_batches_that_cannot_be_fed_are_refused_whole(

@@ -60,7 +60,9 @@ def test_the_csv_carries_no_formula_from_imported_names(world: World) -> None:
             update(AreaRow).where(AreaRow.code == scenario.LAMBETH).values(name=FORMULA)
         )
     deployment = world.ready_deployment(start_in=0.5, hours=2)
-    world.workflow.authorise("sfc.adams", deployment)
+    world.workflow.authorise(
+        "sfc.adams", deployment, grounds="Reliable intelligence of imminent harm."
+    )
     world.clock.advance(hours=3)
     world.workflow.sweep()
     outcome = "-1+1"

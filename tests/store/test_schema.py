@@ -24,6 +24,7 @@ REVIEWED = {
     "pas_results.borough_name": "the name of a borough",
     "import_runs.file_name": "the name of an imported file",
     "deployments.profile_name": "the name of the policy profile a deployment follows",
+    "policy_profiles.name": "the name of an installed policy profile (a power, not a person)",
     "account_tokens.name": "the label a user gives an API token ('records system feed')",
     "events.victim_reported": "whether an event's category is victim-reported harm (a "
     "property of the category, never of a person)",

@@ -136,6 +136,25 @@ class Cli:
             outcome.value = outcome.value["id"]
         return outcome
 
+    def add_intelligence(self, login: str, fields: Mapping[str, Any]) -> Outcome:
+        """``intel add``."""
+        args = ["intel", "add", "--as", login, "--format", "json"]
+        args += ["--area", ",".join(fields["area_codes"])]
+        args += ["--source", str(fields["source"]), "--grade", fields["assessment"]]
+        args += ["--handling", fields["handling"], "--text", fields["text"]]
+        args += [
+            "--from",
+            str(_plain(fields["valid_from"])),
+            "--to",
+            str(_plain(fields["valid_to"])),
+        ]
+        if fields.get("names_confirmed"):
+            args.append("--not-names")
+        outcome = self.run(*args)
+        if outcome.ok:
+            outcome.value = outcome.value["id"]
+        return outcome
+
     def act(self, login: str, action: str, deployment: str, fields: Mapping[str, Any]) -> Outcome:
         """``deployment ACTION ID`` with the command's fields as options."""
         args = ["deployment", action, deployment, "--as", login]
@@ -194,6 +213,16 @@ class Api(Web):
         client, csrf = self.client(login)
         body = {k: _plain(v) for k, v in fields.items()}
         response = client.post("/api/v1/deployments", json=body, headers={"X-CSRF-Token": csrf})
+        outcome = self.outcome(response)
+        if outcome.ok:
+            outcome.value = response.json()["id"]
+        return outcome
+
+    def add_intelligence(self, login: str, fields: Mapping[str, Any]) -> Outcome:
+        """``POST /api/v1/intelligence``."""
+        client, csrf = self.client(login)
+        body = {k: _plain(v) for k, v in fields.items()}
+        response = client.post("/api/v1/intelligence", json=body, headers={"X-CSRF-Token": csrf})
         outcome = self.outcome(response)
         if outcome.ok:
             outcome.value = response.json()["id"]
@@ -302,6 +331,24 @@ class Form(Web):
         if outcome.ok:
             outcome.value = response.headers["location"].rsplit("/", 1)[1]
         return outcome
+
+    def add_intelligence(self, login: str, fields: Mapping[str, Any]) -> Outcome:
+        """``POST /intelligence``, the intelligence page's form (validity in hours)."""
+        client, csrf = self.client(login)
+        hours = (fields["valid_to"] - fields["valid_from"]).total_seconds() / 3600
+        data: list[tuple[str, str]] = [
+            ("csrf_token", csrf),
+            ("grade", f"{fields['source']}{fields['assessment']}"),
+            ("handling", fields["handling"]),
+            ("valid_from", _local(fields["valid_from"])),
+            ("valid_hours", str(round(hours))),
+            ("text", fields["text"]),
+        ]
+        data += [("area_codes", c) for c in fields["area_codes"]]
+        if fields.get("names_confirmed"):
+            data.append(("names_confirmed", "on"))
+        response = client.post("/intelligence", data=_form(data), follow_redirects=False)
+        return self.outcome(response)
 
     def act(self, login: str, action: str, deployment: str, fields: Mapping[str, Any]) -> Outcome:
         """``POST /deployments/{id}/{action}``, the deployment page's form."""

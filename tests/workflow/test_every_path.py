@@ -573,3 +573,31 @@ def test_the_forecast_is_taken_before_the_write_transaction(
     assert held == [False]
     taken = view(world, outcome.value)["forecast_snapshot"]
     assert taken["taken_at"] == world.clock.now.isoformat()
+
+
+def test_a_summary_that_may_name_a_person_needs_its_authors_word(
+    world: World, via: Interface
+) -> None:
+    """Intelligence text with a possible name is refused until its author confirms the words
+    are not people (every path), and the confirmation is on the record with the text; a
+    likely identity is refused whatever the author confirms."""
+    start = world.clock.now
+    fields: dict[str, Any] = {
+        "area_codes": [WARD_L1],
+        "source": 1,
+        "assessment": "B",
+        "handling": "P",
+        "valid_from": start,
+        "valid_to": start + timedelta(hours=48),
+        "text": "Groups linked to Marcus Okafor expected near the market this weekend.",
+    }
+    refused = via.add_intelligence("analyst1", fields)
+    assert refused.status == "invalid", refused
+    assert "Marcus" in refused.detail and "not people" in refused.detail
+    accepted = via.add_intelligence("analyst1", {**fields, "names_confirmed": True})
+    assert accepted.ok, accepted
+    added = [e for e in world.workflow.export_audit() if e["action"] == "intelligence.added"]
+    assert [e["payload"]["names_confirmed"] for e in added] == [True]
+    identity = "John Smith, 19, of 12 Acre Lane will carry a knife near the market."
+    still = via.add_intelligence("analyst1", {**fields, "text": identity, "names_confirmed": True})
+    assert still.status == "invalid", still

@@ -45,6 +45,14 @@ ActingUser = Annotated[
     ),
 ]
 Format = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
+#: Every command that takes free text takes this: the author's confirmation, recorded with
+#: the text, that capitalised words the screening flags are not people's names.
+NotNames = Annotated[
+    bool,
+    typer.Option(
+        "--not-names", help="Confirm the capitalised words of the text are not people's names."
+    ),
+]
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from patrolgate.cli.acting import ActingUser, Format, acting_user, workflow_of
+from patrolgate.cli.acting import ActingUser, Format, NotNames, acting_user, workflow_of
 from patrolgate.cli.context import OutputFormat, console, print_json, settings_of
 from patrolgate.errors import InvalidInput
 from patrolgate.timekeeping import parse_time
@@ -46,12 +46,6 @@ Expect = Annotated[
     typer.Option("--expect-version", help="Refuse with a conflict unless the version is this."),
 ]
 DeploymentId = Annotated[str, typer.Argument(metavar="ID", help="Deployment id")]
-NotNames = Annotated[
-    bool,
-    typer.Option(
-        "--not-names", help="Confirm the capitalised words of the text are not people's names."
-    ),
-]
 
 
 def register(app: typer.Typer) -> None:

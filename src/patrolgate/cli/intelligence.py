@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from patrolgate.cli.acting import ActingUser, Format, acting_user, workflow_of
+from patrolgate.cli.acting import ActingUser, Format, NotNames, acting_user, workflow_of
 from patrolgate.cli.context import OutputFormat, console, print_json, settings_of
 from patrolgate.intelligence import Grading
 from patrolgate.timekeeping import parse_time
@@ -32,6 +32,7 @@ def add_intel(
     valid_from: Annotated[str, typer.Option("--from", help="Valid from (ISO time)")],
     valid_to: Annotated[str, typer.Option("--to", help="Valid to (ISO time)")],
     text: Annotated[str, typer.Option("--text", help="Sanitised, area-level summary")],
+    not_names: NotNames = False,
     actor: ActingUser = None,
     output: Format = OutputFormat.TABLE,
 ) -> None:
@@ -48,6 +49,7 @@ def add_intel(
             "assessment": grading.assessment.value,
             "handling": grading.handling.value,
             "text": text,
+            "names_confirmed": not_names,
         },
         "intel add",
     )

@@ -72,6 +72,7 @@ def summary_of(command: AddIntelligence) -> IntelligenceSummary:
         valid_to=command.valid_to,
         grading=Grading.of(command.source, command.assessment, command.handling),
         text=command.text,
+        names_confirmed=command.names_confirmed,
     )
 
 
@@ -113,7 +114,12 @@ def add_intelligence(
                 actor=actor.login,
                 action="intelligence.added",
                 subject=f"intelligence:{intel_id}",
-                payload=describe(row, with_text=True),
+                # The author's confirmation that flagged words are not people's names is
+                # part of the record, beside the text it vouches for.
+                payload={
+                    **describe(row, with_text=True),
+                    "names_confirmed": summary.names_confirmed,
+                },
             )
             return intel_id
     except NotAuthorised as error:
