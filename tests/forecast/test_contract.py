@@ -33,6 +33,10 @@ def _fast(name: str) -> Forecaster:
             max_validation_windows=10,
             random_state=3,
         )
+    if name == "learned":
+        return make_model(
+            name, timezone="America/Chicago", n_origins=8, max_iter=30, random_state=3
+        )
     return make_model(name, timezone="America/Chicago")
 
 
@@ -153,3 +157,24 @@ def test_sepp_reports_its_triggering(
     assert 5 <= triggering.distance_m < 500
     assert 0 < triggering.triggered_share < 1
     assert 20 < triggering.background_per_day < 60
+
+
+def test_leading_indicators_are_cut_at_the_origin_too(
+    chicago: tuple[EventPoints, Grid], training: EventPoints
+) -> None:
+    """The learned ranker reads leading-indicator events only up to each forecast's start."""
+    events, grid = chicago
+    half = np.arange(len(events)) % 3 == 0
+    targets, leading = events.subset(~half), events.subset(half)
+    model = _fast("learned").fit(
+        targets.subset(targets.t_end <= FIT_END), grid, leading.subset(leading.t_end <= FIT_END)
+    )
+    assert model.feature_names_[-1] == "leading_ring1_365d"  # type: ignore[attr-defined]
+    start = np.datetime64("2016-04-10T05:00:00")
+    with_future = model.predict(start, 1.0, targets, leading)
+    without = model.predict(
+        start, 1.0, targets.subset(targets.t_end <= start), leading.subset(leading.t_end <= start)
+    )
+    np.testing.assert_array_equal(with_future.expected, without.expected)
+    moved = model.predict(start, 1.0, targets, leading.subset(leading.t_end <= FIT_END))
+    assert not np.array_equal(moved.expected, with_future.expected)  # the leading events matter

@@ -16,6 +16,20 @@ from patrolgate.forecast.features import (
     feature_names,
 )
 from patrolgate.forecast.sepp import SEPP
+from patrolgate.forecast.windows import windows_of
+
+
+def _local_kind(window_days: float) -> str | None:
+    """The local window kind a window length stands for (shift, day, week, month)."""
+    for kind, low, high in (
+        ("shift", 7 / 24, 9 / 24),
+        ("day", 23 / 24, 25 / 24),
+        ("week", 7 - 1 / 24, 7 + 1 / 24),
+        ("month", 28.0, 31.0 + 1 / 24),
+    ):
+        if low <= window_days <= high:
+            return kind
+    return None
 
 
 class LearnedRanker(Forecaster):
@@ -131,16 +145,29 @@ class LearnedRanker(Forecaster):
         return float(self.target_days if self.target_days is not None else self.window_days)
 
     def _origins(self) -> NDArray[np.float64]:
-        """Training origins, latest first, each with its whole target window in training."""
+        """Training origins, latest first, each with its whole target window in training.
+
+        Origins are the starts of local windows like those forecast (shifts, days, weeks or
+        months on the model's clock), every few windows, so that successive origins fall on
+        different weekdays and shifts.
+        """
         horizon = self._horizon()
         window = float(self.window_days)
         steps = max(round(self.origin_step_days / window), 1)
-        # Rotate weekdays and shifts: never a whole number of weeks or of 3-window cycles.
         while (steps * window) % 7 < 1e-9 or (window < 1 and steps % 3 == 0):
             steps += 1
-        last = self.fitted_until_ - horizon
-        origins = last - np.arange(int(self.n_origins), dtype=np.float64) * steps * window
-        return np.asarray(origins[origins > self.data_start_ + 28.0], dtype=np.float64)
+        kind = _local_kind(window)
+        earliest = self.data_start_ + 28.0
+        span = (int(self.n_origins) * steps + 2) * window + horizon + 31.0
+        if kind is None:
+            last = self.fitted_until_ - horizon
+            starts = last - np.arange(int(self.n_origins), dtype=np.float64) * steps * window
+            return np.asarray(starts[starts > earliest], dtype=np.float64)
+        starts, _ = windows_of(
+            max(earliest, self.fitted_until_ - span), self.fitted_until_, kind, self.timezone
+        )
+        starts = starts[starts + horizon <= self.fitted_until_ + 1e-9][::-1]
+        return np.asarray(starts[::steps][: int(self.n_origins)], dtype=np.float64)
 
     def _fit(self, events: PreparedEvents) -> None:
         from sklearn.ensemble import HistGradientBoostingRegressor

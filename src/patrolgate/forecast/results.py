@@ -132,10 +132,11 @@ def comparison(document: Mapping[str, Any], coverage: float) -> dict[str, Any]:
     baseline (``None`` when the baseline itself won or was not run).
     """
     key = f"{coverage:g}"
-    scored = [
-        (m["name"], (m.get("levels", {}).get(key) or {}).get("pai"), m) for m in document["models"]
-    ]
-    scored = [(n, p, m) for n, p, m in scored if p is not None]
+    scored: list[tuple[str, float, dict[str, Any]]] = []
+    for m in document["models"]:
+        pai = (m.get("levels", {}).get(key) or {}).get("pai")
+        if pai is not None:
+            scored.append((str(m["name"]), float(pai), m))
     if not scored:
         raise ForecastError(f"no model was scored at coverage {coverage:g}")
     name, pai, entry = max(scored, key=lambda item: item[1])
