@@ -24,7 +24,7 @@ from patrolgate.policy import load_profile, load_retention, shipped_profile_name
 from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.store.oversight_tables import BacktestRecordRow
-from patrolgate.store.tables import EventRow
+from patrolgate.store.tables import EventRow, ImportRun
 
 ORGANISATION = "The police force running PatrolGate (configure per deployment of the system)"
 
@@ -268,14 +268,21 @@ def _accuracy(database: Database) -> dict[str, Any]:
     return summary
 
 
-#: Events held, by the data's version (the newest event id): a count over every event is
-#: too slow for a public page (about a second for the demo's 860,000).
+#: Events held, by the data's version (the newest import run): a count over every event is
+#: too slow for a public page (about a second for the demo's 860,000). Events that arrive
+#: without an import run reach it through :func:`forget_events_held` (the picture calls it
+#: when told that events changed).
 _held: dict[tuple[str, int | None], list[dict[str, Any]]] = {}
+
+
+def forget_events_held() -> None:
+    """Drop the remembered counts of events held (events changed)."""
+    _held.clear()
 
 
 def _events_held(database: Database) -> list[dict[str, Any]]:
     with database.sessions() as session:
-        version = session.scalar(select(func.max(EventRow.id)))
+        version = session.scalar(select(func.max(ImportRun.id)))
     key = (str(database.url), version)
     if key not in _held:
         _held.clear()

@@ -55,12 +55,13 @@ class MapBacktestPlan:
     refit: str
 
 
-#: The last stretch of the data each window's backtest scores (enough windows to bootstrap).
+#: The last stretch of the data each window's backtest scores (enough windows to bootstrap)
+#: and how often it refits (each refit is a full fit: they dominate the time it takes).
 PLANS: dict[MapWindow, MapBacktestPlan] = {
-    MapWindow.SHIFT: MapBacktestPlan(timedelta(days=28), "month"),
-    MapWindow.DAY: MapBacktestPlan(timedelta(days=91), "month"),
-    MapWindow.WEEK: MapBacktestPlan(timedelta(days=26 * 7), "month"),
-    MapWindow.MONTH: MapBacktestPlan(timedelta(days=366), "month"),
+    MapWindow.SHIFT: MapBacktestPlan(timedelta(days=28), "28d"),
+    MapWindow.DAY: MapBacktestPlan(timedelta(days=91), "91d"),
+    MapWindow.WEEK: MapBacktestPlan(timedelta(days=26 * 7), "91d"),
+    MapWindow.MONTH: MapBacktestPlan(timedelta(days=366), "183d"),
 }
 
 
@@ -132,7 +133,7 @@ def record_map_backtests(
                 start=start,
                 end=end,
                 window=kind_of(window),
-                refit=PLANS[window].refit,
+                refit=_cadence(PLANS[window].refit),
                 coverage=MAP_COVERAGE,
                 timezone=settings.timezone,
             )
@@ -148,8 +149,12 @@ def record_map_backtests(
         )
         record_id = record_backtest(database, document, now, purpose)
         recorded[window] = record_id
-        _notify_if_fallen_back(database, window, previous, document, now)
+        notify_if_fallen_back(database, window, previous, document, now)
     return recorded
+
+
+def _cadence(text: str) -> float | str:
+    return text if text == "month" else float(text.rstrip("d"))
 
 
 def _window_params(name: str, window: MapWindow) -> dict[str, Any]:
@@ -157,7 +162,7 @@ def _window_params(name: str, window: MapWindow) -> dict[str, Any]:
     return {"window_days": days} if name in ("ensemble", "learned") else {}
 
 
-def _notify_if_fallen_back(
+def notify_if_fallen_back(
     database: Database,
     window: MapWindow,
     previous: dict[str, Any] | None,

@@ -29,7 +29,7 @@ from patrolgate.errors import InvalidInput
 from patrolgate.events.taxonomy import SERIOUS_VIOLENCE
 from patrolgate.forecast import Forecaster, make_model
 from patrolgate.geo.projection import Projection
-from patrolgate.oversight.algorithm import map_backtests, recorded_accuracy
+from patrolgate.oversight.algorithm import forget_events_held, map_backtests, recorded_accuracy
 from patrolgate.picture.accuracy import record_map_backtests
 from patrolgate.picture.study import Study, events_up_to, recent_counts
 from patrolgate.picture.windows import MAP_COVERAGE, TITLES, MapWindow, map_window
@@ -37,7 +37,7 @@ from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.store.event_queries import load_event_points
 from patrolgate.store.oversight_tables import BacktestRecordRow
-from patrolgate.store.tables import AreaRow, EventRow
+from patrolgate.store.tables import AreaRow, ImportRun
 
 log = logging.getLogger("patrolgate.picture")
 
@@ -203,6 +203,7 @@ class Picture:
                         now=self.clock(),
                         progress=progress,
                     )
+            forget_events_held()
             with self._lock:
                 self._records = None
                 self._fitted = {}
@@ -211,8 +212,9 @@ class Picture:
             return recorded
 
     def _current_event_version(self) -> int | None:
+        """The newest import run: a cheap sign that another process imported events."""
         with self.database.sessions() as session:
-            newest = session.scalar(select(func.max(EventRow.id)))
+            newest = session.scalar(select(func.max(ImportRun.id)))
         return None if newest is None else int(newest)
 
     def check_for_changes(self) -> bool:
