@@ -185,3 +185,85 @@ def why_sentence(document: Mapping[str, Any]) -> str:
         "but the interval does not lie above zero: the model no longer beats the baseline, "
         "so the map shows counts."
     )
+
+
+#: Tables :func:`markdown` renders from a result document.
+TABLES = ("summary", "curve", "shifts")
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{100 * value:.{digits}f} %"
+
+
+def _pai(entry: Mapping[str, Any], level: str) -> str:
+    figures = entry.get("levels", {}).get(level) or {}
+    pai = figures.get("pai")
+    if pai is None:
+        return "—"
+    versus = (entry.get("versus_baseline") or {}).get(level)
+    if versus is None:
+        return f"{pai:.2f} (baseline)" if entry["name"] == BASELINE else f"{pai:.2f}"
+    return f"{pai:.2f} ({versus['estimate']:+.2f}; {versus['low']:+.2f} to {versus['high']:+.2f})"
+
+
+def markdown(document: Mapping[str, Any], table: str) -> str:
+    """A Markdown table of a result document, as the docs quote it (a test compares them).
+
+    ``summary``: PAI at 1 % and 5 % with each model's gain over three-year counts and its
+    95 % paired-bootstrap interval, the hit rate, the share of the best possible catch
+    (PEI), PEI* and the seconds spent; ``curve``: hit rates from 0.1 % to 20 % coverage;
+    ``shifts``: hit rate and PAI per policing shift at the document's coverage.
+    """
+    models = document["models"]
+    coverage = float(document["settings"]["coverage"])
+    main = f"{coverage:g}"
+    if table == "summary":
+        lines = [
+            "| model | PAI at 1 % (gain over counts; 95 % CI) | PAI at 5 % (gain; 95 % CI) "
+            "| hit rate at 5 % | caught / catchable at 5 % (PEI) | PEI* at 5 % | seconds |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for entry in models:
+            five = entry.get("levels", {}).get("0.05") or {}
+            lines.append(
+                f"| {entry['name']} | {_pai(entry, '0.01')} | {_pai(entry, '0.05')} "
+                f"| {_pct(five.get('hit_rate'))} | {_pct(five.get('pei'))} "
+                f"| {_pct(five.get('pei_star'), 2)} | {entry['seconds']:.0f} |"
+            )
+        return "\n".join(lines)
+    if table == "curve":
+        levels = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2)
+        header = " | ".join(f"{100 * c:g} %" for c in levels)
+        lines = [
+            f"| model | {header} |",
+            "| --- |" + " --- |" * len(levels),
+        ]
+        for entry in models:
+            hits = {round(p["coverage"], 6): p["hit_rate"] for p in entry["coverage_curve"]}
+            cells = " | ".join(_pct(hits.get(round(c, 6))) for c in levels)
+            lines.append(f"| {entry['name']} | {cells} |")
+        return "\n".join(lines)
+    if table == "shifts":
+        lines = [
+            f"| shift | model | windows | events | hit rate at {coverage:.0%} "
+            f"| PAI at {coverage:.0%} (gain over counts; 95 % CI) |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for shift in ("early", "late", "night"):
+            for entry in models:
+                figures = (entry.get("shifts") or {}).get(shift, {}).get(main)
+                if figures is None:
+                    continue
+                versus = (entry.get("shift_versus_baseline") or {}).get(shift)
+                gain = (
+                    f" ({versus['estimate']:+.2f}; {versus['low']:+.2f} to {versus['high']:+.2f})"
+                    if versus
+                    else ""
+                )
+                lines.append(
+                    f"| {shift} | {entry['name']} | {figures['windows']} "
+                    f"| {figures['events']:.0f} | {_pct(figures['hit_rate'])} "
+                    f"| {figures['pai']:.2f}{gain} |"
+                )
+        return "\n".join(lines)
+    raise ForecastError(f"unknown table {table!r}; known: {', '.join(TABLES)}")

@@ -161,18 +161,14 @@ def latest_backtest(database: Database, purpose: str | None = None) -> dict[str,
 
 def map_backtests(database: Database) -> dict[str, dict[str, Any]]:
     """The latest recorded backtest of each map window, by window (``1d``, ``8h``, ...)."""
-    found: dict[str, dict[str, Any]] = {}
+    newest = (
+        select(func.max(BacktestRecordRow.id))
+        .where(BacktestRecordRow.purpose.like(f"{MAP_PURPOSE}%"))
+        .group_by(BacktestRecordRow.purpose)
+    )
     with database.sessions() as session:
-        rows = session.scalars(
-            select(BacktestRecordRow)
-            .where(BacktestRecordRow.purpose.like(f"{MAP_PURPOSE}%"))
-            .order_by(BacktestRecordRow.recorded_at.desc(), BacktestRecordRow.id.desc())
-        )
-        for row in rows:
-            window = str(row.purpose)[len(MAP_PURPOSE) :]
-            if window not in found:
-                found[window] = _row_document(row)
-    return found
+        rows = session.scalars(select(BacktestRecordRow).where(BacktestRecordRow.id.in_(newest)))
+        return {str(row.purpose)[len(MAP_PURPOSE) :]: _row_document(row) for row in rows}
 
 
 def model_in_use(document: dict[str, Any] | None) -> str:

@@ -231,6 +231,17 @@ class Picture:
             return True
         return False
 
+    def ensure_recorded(self) -> bool:
+        """Schedule a background refresh when a map window has no recorded backtest matching
+        the map's settings (a fresh installation, or a changed cell size); returns whether
+        one was scheduled. The service calls it once it is warm."""
+        if self.events_up_to() is None:
+            return False
+        if all(self.record_of(window) is not None for window in MapWindow):
+            return False
+        self.events_changed()
+        return True
+
     # -- recorded accuracy -----------------------------------------------------------------
 
     def _recorded(self) -> dict[str, dict[str, Any]]:
