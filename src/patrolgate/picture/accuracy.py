@@ -118,8 +118,10 @@ def record_map_backtests(
             recorded[window] = int(previous["id"])
             continue
         if progress is not None:
+            local = (start.astimezone(settings.tz), end.astimezone(settings.tz))
             progress(
-                f"backtesting the map's {window.value} windows {start:%Y-%m-%d} to {end:%Y-%m-%d}"
+                f"backtesting the map's {window.value} windows, "
+                f"{local[0]:%Y-%m-%d} to {local[1]:%Y-%m-%d}"
             )
         models = {
             name: make_model(name, timezone=settings.timezone, **_window_params(name, window))

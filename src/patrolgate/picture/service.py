@@ -114,6 +114,7 @@ class Picture:
         self._event_version: int | None = None
         self._timer: threading.Timer | None = None
         self._refreshing = threading.Lock()
+        self._fitting = threading.Lock()
         #: Set after each background refresh (tests and the intake wait on it).
         self.refreshed = threading.Event()
 
@@ -231,6 +232,13 @@ class Picture:
             return True
         return False
 
+    def warm(self) -> None:
+        """Load what requests read (the study, the places' counts) and schedule the map's
+        backtests if any is missing; the service calls it once at start-up."""
+        self.study()
+        self._recent_counts()
+        self.ensure_recorded()
+
     def ensure_recorded(self) -> bool:
         """Schedule a background refresh when a map window has no recorded backtest matching
         the map's settings (a fresh installation, or a changed cell size); returns whether
@@ -309,7 +317,13 @@ class Picture:
         with self._lock:
             if key in self._fitted:
                 return self._fitted[key]
-        found = self._fit(window, start, end)
+        # One fit at a time (requests arriving meanwhile wait for it rather than repeat it);
+        # reads of what is already fitted never wait.
+        with self._fitting:
+            with self._lock:
+                if key in self._fitted:
+                    return self._fitted[key]
+            found = self._fit(window, start, end)
         with self._lock:
             self._fitted.setdefault(key, found)
             now = self.window_of(window)[0]
@@ -556,8 +570,9 @@ class Picture:
         return result
 
     @staticmethod
-    def _cells_in(grid_crs: str, centroids: Any, geometry: dict[str, Any]) -> NDArray[np.int64]:
-        projection = Projection(grid_crs)
+    def _cells_in(
+        projection: Projection, centroids: Any, geometry: dict[str, Any]
+    ) -> NDArray[np.int64]:
         projected = shapely.transform(
             shape(geometry),
             lambda xy: np.column_stack(projection.to_xy(xy[:, 0], xy[:, 1])),
@@ -575,7 +590,7 @@ class Picture:
         if fitted is None or study is None:
             return None
         forecast = fitted.model.predict(start, end - start)
-        cells = self._cells_in(study.grid.crs, study.grid.centroids(), geometry)
+        cells = self._cells_in(study.projection, study.grid.centroids(), geometry)
         top = forecast.top(study.grid.area, 0.05)
         return {
             "model": fitted.model_name,

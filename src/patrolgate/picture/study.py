@@ -53,6 +53,7 @@ class Study:
     ward_of_cell: NDArray[np.int64]
     names: dict[str, str]
     parents: dict[str, str | None]
+    projection: Projection
 
     @classmethod
     def load(cls, database: Database, settings: Settings) -> Study | None:
@@ -84,7 +85,7 @@ class Study:
             for area in index.areas:
                 names[area.code] = area.name
                 parents[area.code] = area.parent_code
-        return cls(grid, wards, indexes.get("borough"), ward_of_cell, names, parents)
+        return cls(grid, wards, indexes.get("borough"), ward_of_cell, names, parents, projection)
 
     def area_at(self, level: str, lon: float, lat: float) -> str | None:
         """The code of the ward or borough holding a WGS84 point (``None`` outside)."""
@@ -97,7 +98,7 @@ class Study:
 
     def cell_at(self, lon: float, lat: float) -> int:
         """The grid cell holding a WGS84 point, or -1."""
-        x, y = Projection(self.grid.crs).to_xy(np.array([lon]), np.array([lat]))
+        x, y = self.projection.to_xy(np.array([lon]), np.array([lat]))
         return int(self.grid.cell_of(np.asarray(x), np.asarray(y))[0])
 
     def ward_totals(self, expected: NDArray[np.float64]) -> list[tuple[str, float]]:

@@ -149,7 +149,7 @@ def create_app(
                     services.picture.forecast_serialised(MapWindow.DAY)
                     for level in ("borough", "ward"):
                         services.picture.boundaries_serialised(level)
-                    services.picture.ensure_recorded()  # backtests, in the background
+                    services.picture.warm()  # places' counts; missing backtests run apart
                 finally:
                     # What start-up built (areas, the fitted picture, the app itself) lives
                     # as long as the worker: keep it out of the garbage collector's full

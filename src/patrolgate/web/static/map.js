@@ -114,6 +114,8 @@
   function loadForecast() {
     var w = document.getElementById("window").value;
     document.getElementById("legend").textContent = "Loading the forecast…";
+    document.getElementById("places").textContent = "";
+    document.getElementById("places").appendChild(text("li", "Loading…"));
     getJSON("/api/v1/forecast?window=" + encodeURIComponent(w)).then(function (fc) {
       var values = fc.features.map(function (f) { return f.properties.expected; }).sort(function (a, b) { return a - b; });
       breaks = values.length ? [0, 0.2, 0.4, 0.6, 0.8].map(function (q) { return values[Math.floor(q * (values.length - 1))]; }) : [];
