@@ -79,9 +79,14 @@ def test_refresh_records_every_window_and_the_record_shows_the_same(
     """Every window measured, on the map's settings; the API's view equals the ATRS record's."""
     settings = _settings(tmp_path)
     picture = _picture(database, settings)
+    waiting = Picture(database, settings, lambda: DEMO_DAY, debounce_seconds=3600)
+    assert waiting.ensure_recorded()  # nothing recorded yet: a refresh is scheduled
+    assert waiting._timer is not None
+    waiting._timer.cancel()
     recorded = picture.refresh()
     assert set(recorded) == set(MapWindow)
     assert picture.refresh() == recorded  # same data: nothing is run again
+    assert not picture.ensure_recorded()
     record = algorithm_record(database, settings)["tier_2"]["accuracy"]["windows"]
     for window in MapWindow:
         accuracy = picture.accuracy(window)

@@ -287,7 +287,7 @@ class CellFeatures:
         total_hours = float(window.sum())
         if not precise.any() or total_hours <= 0:
             flat = np.zeros(self.grid.n_cells)
-            return [flat, flat, flat + length / 7.0]
+            return [flat, flat, flat + 1.0]
         # The full history's local clock, remembered by identity; ``past`` is its tail.
         how_all = self.clock.hour_of_week(known.start)
         offset = len(known) - len(past)
@@ -313,6 +313,45 @@ class CellFeatures:
             self._cells(same_days) / days,
             np.full(self.grid.n_cells, share * 7.0 / max(length, 1e-9)),
         ]
+
+    def shift_profile(
+        self, history: PreparedEvents, origin: float, length: float, shrinkage: float
+    ) -> tuple[float, NDArray[np.float64]]:
+        """How a window's hours change the expected count, for the study area and each cell.
+
+        Returns the study area's multiplier (its share of a week's events in the window's
+        hours of the week, per day of window, over a uniform week's: about 1 for a day,
+        more for a busy shift) and, for windows shorter than a day, each cell's ratio of
+        its own share of events at the window's hours of day (with its neighbours, shrunk
+        towards the study area's share by ``shrinkage`` pseudo-events) to the study area's
+        share: night-time hot spots rise for night shifts. Windows of a day or more get
+        ratios of one. Only events known at ``origin`` with precise times are read.
+        """
+        known = history.head(history.known_at(origin))
+        past = known.ended_after(origin - PROFILE_DAYS)
+        precise = past.duration <= PRECISE_DAYS
+        window = self.clock.window_hours(origin, length)
+        ones = np.ones(self.grid.n_cells)
+        if not precise.any() or float(window.sum()) <= 0:
+            return 1.0, ones
+        offset = len(known) - len(past)
+        how = self.clock.hour_of_week(known.start)[offset:][precise]
+        profile = np.bincount(how, minlength=168).astype(np.float64)
+        city = float(profile @ window) / max(float(profile.sum()), 1.0) * 7.0 / length
+        if length >= 1.0 - 1e-9:
+            return city, ones
+        in_hours = np.bincount(np.arange(168) % 24, weights=window, minlength=24) > 0
+        hits = in_hours[how % 24]
+        share = float(hits.mean())
+        raster = past.raster[precise]
+        inside = self._cells(
+            self._box(_raster.histogram(self.grid, raster, hits.astype(np.float64)), 3)
+        )
+        total = self._cells(
+            self._box(_raster.histogram(self.grid, raster, np.ones(len(raster))), 3)
+        )
+        own = (inside + shrinkage * share) / (total + shrinkage)
+        return city, np.asarray(own / max(share, 1e-9), dtype=np.float64)
 
 
 def _address(array: NDArray[np.float64]) -> int:

@@ -77,6 +77,10 @@ class LearnedRanker(Forecaster):
         Learn a multiplicative correction to the self-exciting process's expected count
         (a Poisson offset: targets divided by it, weighted by it) instead of the count
         itself, so the trees start from the best classical model rather than from nothing.
+    profile_shrinkage : float, default 20
+        Pseudo-events pulling each cell's share of events at a shift's hours of day
+        towards the study area's (see
+        :meth:`~patrolgate.forecast.features.CellFeatures.shift_profile`).
     n_threads : int, default 1
         OpenMP threads of the trees. One by default: on a busy machine (a service's
         workers, a backtest's Dask workers, other work) more threads than free cores made
@@ -103,6 +107,7 @@ class LearnedRanker(Forecaster):
         l2_regularization: float = 1.0,
         sepp_training_days: float = 365.0,
         offset: bool = True,
+        profile_shrinkage: float = 20.0,
         n_threads: int = 1,
         timezone: str = "UTC",
         random_state: int | None = None,
@@ -119,6 +124,7 @@ class LearnedRanker(Forecaster):
         self.l2_regularization = l2_regularization
         self.sepp_training_days = sepp_training_days
         self.offset = offset
+        self.profile_shrinkage = profile_shrinkage
         self.n_threads = n_threads
         self.timezone = timezone
         self.random_state = random_state
@@ -136,6 +142,7 @@ class LearnedRanker(Forecaster):
             min_samples_leaf=self.min_samples_leaf,
             sepp_training_days=self.sepp_training_days,
             n_threads=self.n_threads,
+            profile_shrinkage=self.profile_shrinkage,
         )
         if self.target_days is not None:
             require_positive(self, target_days=self.target_days)
@@ -256,7 +263,7 @@ class LearnedRanker(Forecaster):
         origin: float,
         length: float,
     ) -> NDArray[np.float64]:
-        horizon = self._horizon() if length == self.window_days else length
+        horizon = self._horizon()
         builder = CellFeatures(self.grid_, self.clock_, self.triggering_)
         matrix = builder.at(
             history,
@@ -269,7 +276,10 @@ class LearnedRanker(Forecaster):
             expected = np.asarray(self.trees_.predict(matrix), dtype=np.float64)
         if self.offset:
             expected = expected * self._base(matrix)
-        return expected * (length / horizon)
+        # The trees give a rate over the target horizon; the window's own hours scale it
+        # (the study area's rhythm) and, for shifts, reshape it (each cell's hours of day).
+        city, cells = builder.shift_profile(history, origin, length, float(self.profile_shrinkage))
+        return expected * (length / horizon) * city * cells
 
     def _base(self, matrix: NDArray[np.float32]) -> NDArray[np.float64]:
         """The self-exciting process's expected count per cell (the offset), never zero."""

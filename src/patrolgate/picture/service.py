@@ -30,7 +30,7 @@ from patrolgate.events.taxonomy import SERIOUS_VIOLENCE
 from patrolgate.forecast import Forecaster, make_model
 from patrolgate.geo.projection import Projection
 from patrolgate.oversight.algorithm import forget_events_held, map_backtests, recorded_accuracy
-from patrolgate.picture.accuracy import record_map_backtests
+from patrolgate.picture.accuracy import data_version, record_map_backtests
 from patrolgate.picture.study import Study, events_up_to, recent_counts
 from patrolgate.picture.windows import MAP_COVERAGE, TITLES, MapWindow, map_window
 from patrolgate.settings import Settings
@@ -241,11 +241,13 @@ class Picture:
 
     def ensure_recorded(self) -> bool:
         """Schedule a background refresh when a map window has no recorded backtest matching
-        the map's settings (a fresh installation, or a changed cell size); returns whether
-        one was scheduled. The service calls it once it is warm."""
+        the map's settings and data (a fresh installation, a changed cell size, events
+        imported while the service was down); returns whether one was scheduled."""
         if self.events_up_to() is None:
             return False
-        if all(self.record_of(window) is not None for window in MapWindow):
+        digest = data_version(self.database, SERIOUS_VIOLENCE)["digest"]
+        records = [self.record_of(window) for window in MapWindow]
+        if all(r is not None and (r.get("data") or {}).get("digest") == digest for r in records):
             return False
         self.events_changed()
         return True
