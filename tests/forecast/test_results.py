@@ -9,7 +9,12 @@ import pytest
 
 from patrolgate.events.points import EventPoints
 from patrolgate.forecast import NaiveCounts, RetrospectiveKDE, backtest
-from patrolgate.forecast.results import comparison, result_document, why_sentence
+from patrolgate.forecast.results import (
+    choose_default,
+    comparison,
+    result_document,
+    why_sentence,
+)
 from patrolgate.geo.grid import Grid
 
 
@@ -71,3 +76,26 @@ def test_comparison_and_sentence_follow_the_figures(document: dict[str, Any]) ->
     lost["comparison"] = comparison(lost, 0.05)
     assert lost["comparison"]["winner"] == "naive"
     assert why_sentence(lost).startswith("Three-year counts (the baseline) had the highest PAI")
+
+
+def test_the_default_is_the_best_model_that_beats_counts_within_the_budget() -> None:
+    """A slower winner gives way to the best model within the time budget; none: counts."""
+
+    def model(name: str, pai: float, low: float | None, seconds: float) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": name, "seconds": seconds, "levels": {"0.05": {"pai": pai}}}
+        if low is not None:
+            entry["versus_baseline"] = {"0.05": {"estimate": 0.2, "low": low, "high": 0.4}}
+        return entry
+
+    document = {
+        "settings": {"coverage": 0.05},
+        "models": [
+            model("naive", 6.9, None, 6),
+            model("sepp", 7.13, 0.16, 31),
+            model("kde", 7.2, -0.01, 10),
+            model("learned", 7.14, 0.16, 498),
+        ],
+    }
+    assert choose_default(document) == "sepp"
+    assert choose_default(document, budget_seconds=600) == "learned"
+    assert choose_default(document, budget_seconds=20) == "naive"

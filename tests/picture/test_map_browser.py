@@ -18,6 +18,7 @@ import uvicorn
 from sqlalchemy import update
 
 from patrolgate.accounts import Accounts
+from patrolgate.picture import MapWindow
 from patrolgate.server import create_app
 from patrolgate.settings import Settings
 from patrolgate.store import Database
@@ -40,8 +41,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def service(database: Database, tmp_path: Path) -> Iterator[str]:
+def service(recorded: Database, tmp_path: Path) -> Iterator[str]:
     """The service over London at 07:00 on 1 February 2021, with markup in borough names."""
+    database = recorded
     with database.transaction() as session:
         session.execute(
             update(AreaRow).where(AreaRow.level == "borough").values(name=HOSTILE + AreaRow.name)
@@ -52,7 +54,7 @@ def service(database: Database, tmp_path: Path) -> Iterator[str]:
     Accounts(database).set_password(None, "analyst1", PASSWORD)
     settings = Settings(home=tmp_path, cell_size=500.0)
     app = create_app(settings, database=database, clock=clock, sweep_every=None)
-    app.state.services.picture.refresh()  # the recorded backtests, as after an import
+    app.state.services.picture.forecast_geojson(MapWindow.DAY)  # fit before the browser asks
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from tests.picture.conftest import CELL_SIZE, DEMO_DAY
 
 from patrolgate.demo.build import ROBBERY_WEAPONS
 from patrolgate.events.generic_csv import parse_generic_csv
@@ -21,11 +22,8 @@ from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.store.audit_tables import AuditEntryRow
 
-#: The day after the last event: 07:00 on 1 February 2021, London (GMT).
-DEMO_DAY = datetime(2021, 2, 1, 7, tzinfo=UTC)
 
-
-def _settings(tmp_path: Path, cell_size: float = 500.0) -> Settings:
+def _settings(tmp_path: Path, cell_size: float = CELL_SIZE) -> Settings:
     return Settings(home=tmp_path, cell_size=cell_size)
 
 
@@ -73,19 +71,24 @@ def test_windows_are_local_shifts_days_weeks_and_months(database: Database, tmp_
     assert start == datetime(2021, 2, 1, tzinfo=UTC)  # a Monday
 
 
-def test_refresh_records_every_window_and_the_record_shows_the_same(
-    database: Database, tmp_path: Path
-) -> None:
-    """Every window measured, on the map's settings; the API's view equals the ATRS record's."""
-    settings = _settings(tmp_path)
-    picture = _picture(database, settings)
-    waiting = Picture(database, settings, lambda: DEMO_DAY, debounce_seconds=3600)
-    assert waiting.ensure_recorded()  # nothing recorded yet: a refresh is scheduled
+def test_a_fresh_service_schedules_the_backtests(database: Database, tmp_path: Path) -> None:
+    """Nothing recorded yet: a background refresh is scheduled, nothing runs on the caller."""
+    waiting = Picture(database, _settings(tmp_path), lambda: DEMO_DAY, debounce_seconds=3600)
+    assert waiting.accuracy(MapWindow.DAY)["measured"] is False
+    assert waiting.ensure_recorded()
     assert waiting._timer is not None
     waiting._timer.cancel()
-    recorded = picture.refresh()
-    assert set(recorded) == set(MapWindow)
-    assert picture.refresh() == recorded  # same data: nothing is run again
+
+
+def test_refresh_records_every_window_and_the_record_shows_the_same(
+    recorded: Database, tmp_path: Path
+) -> None:
+    """Every window measured, on the map's settings; the API's view equals the ATRS record's."""
+    database = recorded
+    settings = _settings(tmp_path)
+    picture = _picture(database, settings)
+    ids = picture.refresh()  # the same data: nothing is run again
+    assert set(ids) == set(MapWindow)
     assert not picture.ensure_recorded()
     record = algorithm_record(database, settings)["tier_2"]["accuracy"]["windows"]
     for window in MapWindow:
@@ -129,8 +132,9 @@ def _with_winner(document: dict[str, Any], low: float) -> dict[str, Any]:
     return changed
 
 
-def test_the_baseline_gate_both_ways(database: Database, tmp_path: Path) -> None:
+def test_the_baseline_gate_both_ways(recorded: Database, tmp_path: Path) -> None:
     """The winner runs the map while its gain's interval is above zero; else counts, said."""
+    database = recorded
     settings = _settings(tmp_path)
     picture = _picture(database, settings)
     day = _day_record(picture)
@@ -147,9 +151,10 @@ def test_the_baseline_gate_both_ways(database: Database, tmp_path: Path) -> None
 
 
 def test_oversight_is_notified_when_the_model_stops_beating_counts(
-    database: Database, tmp_path: Path
+    recorded: Database, tmp_path: Path
 ) -> None:
     """One oversight.notified entry on the fall back; none while passing or already fallen."""
+    database = recorded
     picture = _picture(database, _settings(tmp_path))
     day = _day_record(picture)
     passing, failing = _with_winner(day, 0.3), _with_winner(day, -0.1)
@@ -174,11 +179,11 @@ def test_oversight_is_notified_when_the_model_stops_beating_counts(
     assert len(notifications()) == before + 1
 
 
-def test_events_changed_refreshes_in_the_background(database: Database, tmp_path: Path) -> None:
+def test_events_changed_refreshes_in_the_background(recorded: Database, tmp_path: Path) -> None:
     """New events move the data's end and the recorded backtests, off the caller's thread."""
+    database = recorded
     settings = _settings(tmp_path)
     picture = _picture(database, settings)
-    picture.refresh()
     first = picture.accuracy(MapWindow.MONTH)["record_id"]
     source = tmp_path / "2021-02.csv.gz"
     with gzip.open(source, "wt") as handle:

@@ -25,8 +25,10 @@ MODELS: dict[str, Callable[..., Forecaster]] = {
     "learned": LearnedRanker,
 }
 
-#: The model used when none is named: the winner of the held-out Chicago backtest
-#: (see docs/forecasting.md), not the most sophisticated one.
+#: The model used when none is named: the one the held-out Chicago test chooses (the best
+#: PAI at 5 % among models that beat counts within the time budget; see
+#: :func:`patrolgate.forecast.results.choose_default` and docs/forecasting.md), not the most
+#: sophisticated one.
 DEFAULT_MODEL = "sepp"
 
 #: Models that read the local clock take the force's time zone.

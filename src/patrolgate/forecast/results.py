@@ -188,7 +188,7 @@ def why_sentence(document: Mapping[str, Any]) -> str:
 
 
 #: Tables :func:`markdown` renders from a result document.
-TABLES = ("summary", "curve", "shifts")
+TABLES = ("summary", "curve", "shifts", "speed")
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
@@ -214,6 +214,19 @@ def markdown(document: Mapping[str, Any], table: str) -> str:
     (PEI), PEI* and the seconds spent; ``curve``: hit rates from 0.1 % to 20 % coverage;
     ``shifts``: hit rate and PAI per policing shift at the document's coverage.
     """
+    if table == "speed":
+        lines = [
+            "| model | the library's default | backtest seconds (fit and predict) | forecasts "
+            "| peak memory of the processes so far |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for run in document["runs"]:
+            lines.append(
+                f"| {run['model']} | {'yes' if run['default'] else 'no'} "
+                f"| {run['backtest_seconds']:.0f} | {run['forecasts']} "
+                f"| {run['peak_memory_mb_so_far']} MB |"
+            )
+        return "\n".join(lines)
     models = document["models"]
     coverage = float(document["settings"]["coverage"])
     main = f"{coverage:g}"
@@ -267,3 +280,24 @@ def markdown(document: Mapping[str, Any], table: str) -> str:
                 )
         return "\n".join(lines)
     raise ForecastError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
+
+
+#: The time budget of a two-year daily backtest of the default model (issue 15's target).
+DEFAULT_BUDGET_SECONDS = 60.0
+
+
+def choose_default(
+    document: Mapping[str, Any], budget_seconds: float = DEFAULT_BUDGET_SECONDS
+) -> str:
+    """The library's default model by a backtest: the highest PAI at the document's coverage
+    among the models that beat three-year counts (interval above zero) and whose fitting
+    and forecasting took no more than ``budget_seconds``; three-year counts if none does."""
+    key = f"{float(document['settings']['coverage']):g}"
+    eligible = [
+        (float(m["levels"][key]["pai"]), m["name"])
+        for m in document["models"]
+        if m["name"] != BASELINE
+        and float(m.get("seconds", 0.0)) <= budget_seconds
+        and ((m.get("versus_baseline") or {}).get(key) or {}).get("low", 0.0) > 0
+    ]
+    return max(eligible)[1] if eligible else BASELINE
