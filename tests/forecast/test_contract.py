@@ -178,3 +178,27 @@ def test_leading_indicators_are_cut_at_the_origin_too(
     np.testing.assert_array_equal(with_future.expected, without.expected)
     moved = model.predict(start, 1.0, targets, leading.subset(leading.t_end <= FIT_END))
     assert not np.array_equal(moved.expected, with_future.expected)  # the leading events matter
+
+
+def test_sepp_with_no_orderable_pairs_finds_no_triggering(
+    chicago: tuple[EventPoints, Grid],
+) -> None:
+    """A single month of month-long events cannot be ordered: no triggering, finite figures."""
+    events, grid = chicago
+    month = events.subset(
+        (events.t_start >= np.datetime64("2016-01-01"))
+        & (events.t_start < np.datetime64("2016-02-01"))
+    )
+    spread = EventPoints(
+        np.full(len(month), np.datetime64("2016-01-01T00:00:00")),
+        np.full(len(month), np.datetime64("2016-02-01T00:00:00")),
+        month.x,
+        month.y,
+        month.category,
+        month.crs,
+    )
+    model = make_model("sepp").fit(spread, grid)
+    triggering = model.triggering_  # type: ignore[attr-defined]
+    assert triggering.offspring == 0
+    assert np.isfinite(triggering.mean_delay_days) and np.isfinite(triggering.distance_m)
+    assert np.isfinite(model.predict("2016-02-01", 1.0).expected).all()
