@@ -19,6 +19,9 @@ from patrolgate.forecast.features import (
 from patrolgate.forecast.sepp import SEPP
 from patrolgate.forecast.windows import windows_of
 
+#: The largest factor by which the trees may correct the self-exciting process's count.
+MAX_CORRECTION = 50.0
+
 
 def _local_kind(window_days: float) -> str | None:
     """The local window kind a window length stands for (shift, day, week, month)."""
@@ -275,18 +278,22 @@ class LearnedRanker(Forecaster):
         with threadpool_limits(limits=int(self.n_threads), user_api="openmp"):
             expected = np.asarray(self.trees_.predict(matrix), dtype=np.float64)
         if self.offset:
-            expected = expected * self._base(matrix)
+            # A correction is a factor: beyond MAX_CORRECTION the trees extrapolate.
+            expected = np.minimum(expected, MAX_CORRECTION) * self._base(matrix)
         # The trees give a rate over the target horizon; the window's own hours scale it
         # (the study area's rhythm) and, for shifts, reshape it (each cell's hours of day).
         city, cells = builder.shift_profile(history, origin, length, float(self.profile_shrinkage))
         return expected * (length / horizon) * city * cells
 
     def _base(self, matrix: NDArray[np.float32]) -> NDArray[np.float64]:
-        """The self-exciting process's expected count per cell (the offset), never zero."""
+        """The self-exciting process's expected count per cell (the offset), with a floor of
+        a twentieth of its mean: where the process sees (almost) nothing, as with a short
+        history, a target divided by it would teach the trees corrections by millions."""
         names = feature_names(False)
         background = matrix[:, names.index("sepp_background")].astype(np.float64)
         triggered = matrix[:, names.index("sepp_triggering")].astype(np.float64)
-        return np.asarray(background + triggered + 1e-6, dtype=np.float64)
+        base = background + triggered
+        return np.asarray(base + max(0.05 * float(base.mean()), 1e-6), dtype=np.float64)
 
     def _predict(
         self, history: PreparedEvents, origin: float, length: float
