@@ -202,3 +202,32 @@ def test_sepp_with_no_orderable_pairs_finds_no_triggering(
     assert triggering.offspring == 0
     assert np.isfinite(triggering.mean_delay_days) and np.isfinite(triggering.distance_m)
     assert np.isfinite(model.predict("2016-02-01", 1.0).expected).all()
+
+
+def test_the_learned_ranker_stays_sane_on_a_short_month_granular_history(
+    chicago: tuple[EventPoints, Grid],
+) -> None:
+    """A year of month-long events (as data.police.uk gives): the next month's forecast
+    ranks like counts do, and no cell's correction runs away (it once reached 1e130)."""
+    events, grid = chicago
+    year = events.subset(
+        (events.t_start >= np.datetime64("2015-01-01"))
+        & (events.t_start < np.datetime64("2016-02-01"))
+    )
+    months = year.t_start.astype("datetime64[M]")
+    spread = EventPoints(
+        months.astype("datetime64[s]"),
+        (months + 1).astype("datetime64[s]"),
+        year.x,
+        year.y,
+        year.category,
+        year.crs,
+    )
+    cut = np.datetime64("2016-01-01T00:00:00")
+    known = spread.subset(spread.t_end <= cut)
+    model = make_model("learned", window_days=31.0, n_origins=12, max_iter=40, random_state=0)
+    forecast = model.fit(known, grid).predict(cut, 31.0, spread)
+    counts = make_model("naive").fit(known, grid).predict(cut, 31.0, spread)
+    assert np.isfinite(forecast.expected).all()
+    assert forecast.expected.sum() < 3 * counts.expected.sum()
+    assert np.corrcoef(forecast.expected, counts.expected)[0, 1] > 0.7
