@@ -303,8 +303,34 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+#: The last record built, by what it depends on (the newest backtest record and import run,
+#: the settings it reads): a public page asks often and it changes only when those do.
+_records: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
 def algorithm_record(database: Database, settings: Settings) -> dict[str, Any]:
-    """The ATRS record of the forecasting tool as configured now."""
+    """The ATRS record of the forecasting tool as configured now.
+
+    Built once per change of what it reads (two indexed queries tell), then only its
+    ``generated_at`` is new.
+    """
+    with database.sessions() as session:
+        key = (
+            str(database.url),
+            session.scalar(select(func.max(BacktestRecordRow.id))),
+            session.scalar(select(func.max(ImportRun.id))),
+            settings.cell_size,
+            settings.timezone,
+            settings.mode.value,
+            len(_held),
+        )
+    if key not in _records:
+        _records.clear()
+        _records[key] = _build_record(database, settings)
+    return {**_records[key], "generated_at": settings.clock_now().isoformat()}
+
+
+def _build_record(database: Database, settings: Settings) -> dict[str, Any]:
     accuracy = _accuracy(database)
     day = (accuracy.get("windows") or {}).get("1d")
     in_use = day["model"] if day else BASELINE
