@@ -357,6 +357,12 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
         headers = {"Authorization": f"Bearer {tokens['analyst1']}"}
         httpx.get(f"{base}/api/v1/forecast", headers=headers, timeout=300)  # fit once
         proposals = iter(submitted)
+        clicks = random.Random(7)
+
+        def map_click() -> Request:
+            # A point anywhere in Greater London's bounding box, as a click on the map.
+            lon, lat = clicks.uniform(-0.45, 0.2), clicks.uniform(51.33, 51.65)
+            return ("GET", f"/api/v1/places?lon={lon:.5f}&lat={lat:.5f}", None)
 
         def consult() -> Request:
             return (
@@ -382,6 +388,8 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
                 "analyst1",
             ),
             ("state transition (consultation)", consult, "bc.lambeth"),
+            ("algorithm record (public HTML)", lambda: ("GET", "/algorithm", None), "analyst1"),
+            ("map click (places)", map_click, "analyst1"),
         ]
         if ONLY:
             scenarios = [s for s in scenarios if any(word in s[0] for word in ONLY)]

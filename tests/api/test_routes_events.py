@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -12,7 +10,6 @@ from sqlalchemy import func, select
 from world import World
 
 from patrolgate.accounts import Accounts
-from patrolgate.ingest.feed import Debounced
 from patrolgate.store.tables import EventRow
 
 #: Points inside the test world's Lambeth (a box at -0.13..-0.10, 51.44..51.47).
@@ -154,23 +151,3 @@ def test_only_a_feed_accounts_token_may_feed(world: World) -> None:
     )
     assert answer.status_code == 403
     assert _stored(world) == 0
-
-
-def test_the_refit_waits_for_the_feed_to_go_quiet() -> None:
-    """Five batches in quick succession: one refit, after the last."""
-    runs: list[float] = []
-    done = threading.Event()
-
-    def refit() -> None:
-        runs.append(time.monotonic())
-        done.set()
-
-    debounced = Debounced(refit, delay=0.3)
-    last = 0.0
-    for _ in range(5):
-        debounced.poke()
-        last = time.monotonic()
-        time.sleep(0.05)
-    assert done.wait(5)
-    time.sleep(0.4)
-    assert len(runs) == 1 and runs[0] - last >= 0.29

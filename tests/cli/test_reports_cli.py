@@ -94,7 +94,17 @@ def test_algorithm_record_json_and_text(home: Path, tmp_path: Path) -> None:
                 "models": [
                     {"name": "sepp", "hit_rate": 0.3, "pai": 6.0, "coverage": 0.05},
                     {"name": "naive", "hit_rate": 0.2, "pai": 4.0, "coverage": 0.05},
-                ]
+                ],
+                "settings": {
+                    "models": {"sepp": {}, "naive": {"lookback_days": 1095.0}},
+                    "categories": ["robbery"],
+                    "cell_size": 150.0,
+                    "window": "day",
+                    "refit": "month",
+                    "coverage": 0.05,
+                    "from": "2017-01-01T00:00:00",
+                    "to": "2018-01-01T00:00:00",
+                },
             }
         )
     )

@@ -59,7 +59,24 @@ def test_backtest_json_has_a_models_list(home: Path, monkeypatch: pytest.MonkeyP
         for key in ("hit_rate", "pai", "pei", "brier", "coverage", "seconds"):
             assert key in model
         assert model["pai"] > 1
-    assert "pai_minus_naive" in document["models"][1]
+    kde = document["models"][1]
+    assert kde["versus_baseline"]["0.05"]["low"] <= kde["versus_baseline"]["0.05"]["high"]
+    settings = document["settings"]
+    assert (settings["window"], settings["refit"], settings["cell_size"]) == ("month", "30d", 500)
+    assert settings["categories"] == "all" and set(settings["models"]) == {"naive", "kde", "sepp"}
+    assert document["comparison"]["coverage"] == 0.05
+    assert document["data"]["digest"] is None  # every category: no single digest
+    code, out, err = invoke(
+        "backtest", "--models", "naive,kde", "--window", "day", "--from", "2018-03-01",
+        "--to", "2018-04-30", "--cell", "500", "--category", "all", "--refit", "month",
+        "--coverage", "0.01", "--format", "json", "--no-record",
+    )  # fmt: skip
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["settings"]["refit"] == "month"
+    assert [len(m["fitted"]) > 0 for m in document["models"]] == [True, True]
+    assert document["models"][0]["n_forecasts"] == 61  # local days of March and April
+    assert invoke("backtest", "--coverage", "0.07")[0] == 2
 
 
 def test_forecast_formats(home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

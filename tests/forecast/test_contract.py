@@ -33,6 +33,10 @@ def _fast(name: str) -> Forecaster:
             max_validation_windows=10,
             random_state=3,
         )
+    if name == "learned":
+        return make_model(
+            name, timezone="America/Chicago", n_origins=8, max_iter=30, random_state=3
+        )
     return make_model(name, timezone="America/Chicago")
 
 
@@ -153,3 +157,77 @@ def test_sepp_reports_its_triggering(
     assert 5 <= triggering.distance_m < 500
     assert 0 < triggering.triggered_share < 1
     assert 20 < triggering.background_per_day < 60
+
+
+def test_leading_indicators_are_cut_at_the_origin_too(
+    chicago: tuple[EventPoints, Grid], training: EventPoints
+) -> None:
+    """The learned ranker reads leading-indicator events only up to each forecast's start."""
+    events, grid = chicago
+    half = np.arange(len(events)) % 3 == 0
+    targets, leading = events.subset(~half), events.subset(half)
+    model = _fast("learned").fit(
+        targets.subset(targets.t_end <= FIT_END), grid, leading.subset(leading.t_end <= FIT_END)
+    )
+    assert model.feature_names_[-1] == "leading_ring1_365d"  # type: ignore[attr-defined]
+    start = np.datetime64("2016-04-10T05:00:00")
+    with_future = model.predict(start, 1.0, targets, leading)
+    without = model.predict(
+        start, 1.0, targets.subset(targets.t_end <= start), leading.subset(leading.t_end <= start)
+    )
+    np.testing.assert_array_equal(with_future.expected, without.expected)
+    moved = model.predict(start, 1.0, targets, leading.subset(leading.t_end <= FIT_END))
+    assert not np.array_equal(moved.expected, with_future.expected)  # the leading events matter
+
+
+def test_sepp_with_no_orderable_pairs_finds_no_triggering(
+    chicago: tuple[EventPoints, Grid],
+) -> None:
+    """A single month of month-long events cannot be ordered: no triggering, finite figures."""
+    events, grid = chicago
+    month = events.subset(
+        (events.t_start >= np.datetime64("2016-01-01"))
+        & (events.t_start < np.datetime64("2016-02-01"))
+    )
+    spread = EventPoints(
+        np.full(len(month), np.datetime64("2016-01-01T00:00:00")),
+        np.full(len(month), np.datetime64("2016-02-01T00:00:00")),
+        month.x,
+        month.y,
+        month.category,
+        month.crs,
+    )
+    model = make_model("sepp").fit(spread, grid)
+    triggering = model.triggering_  # type: ignore[attr-defined]
+    assert triggering.offspring == 0
+    assert np.isfinite(triggering.mean_delay_days) and np.isfinite(triggering.distance_m)
+    assert np.isfinite(model.predict("2016-02-01", 1.0).expected).all()
+
+
+def test_the_learned_ranker_stays_sane_on_a_short_month_granular_history(
+    chicago: tuple[EventPoints, Grid],
+) -> None:
+    """A year of month-long events (as data.police.uk gives): the next month's forecast
+    ranks like counts do, and no cell's correction runs away (it once reached 1e130)."""
+    events, grid = chicago
+    year = events.subset(
+        (events.t_start >= np.datetime64("2015-01-01"))
+        & (events.t_start < np.datetime64("2016-02-01"))
+    )
+    months = year.t_start.astype("datetime64[M]")
+    spread = EventPoints(
+        months.astype("datetime64[s]"),
+        (months + 1).astype("datetime64[s]"),
+        year.x,
+        year.y,
+        year.category,
+        year.crs,
+    )
+    cut = np.datetime64("2016-01-01T00:00:00")
+    known = spread.subset(spread.t_end <= cut)
+    model = make_model("learned", window_days=31.0, n_origins=12, max_iter=40, random_state=0)
+    forecast = model.fit(known, grid).predict(cut, 31.0, spread)
+    counts = make_model("naive").fit(known, grid).predict(cut, 31.0, spread)
+    assert np.isfinite(forecast.expected).all()
+    assert forecast.expected.sum() < 3 * counts.expected.sum()
+    assert np.corrcoef(forecast.expected, counts.expected)[0, 1] > 0.7

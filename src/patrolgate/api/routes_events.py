@@ -20,7 +20,7 @@ from patrolgate.api.dependencies import IdentityDep, ServicesDep
 from patrolgate.api.schemas import PROBLEM_RESPONSES
 from patrolgate.errors import InvalidInput, Refused
 from patrolgate.ingest.event_import import ImportReport
-from patrolgate.ingest.feed import MAX_BATCH, Debounced, FeedIntake
+from patrolgate.ingest.feed import MAX_BATCH, FeedIntake
 from patrolgate.policy import Role
 
 router = APIRouter(prefix="/api/v1", tags=["events"], responses=PROBLEM_RESPONSES)
@@ -86,21 +86,14 @@ def _report(report: ImportReport) -> FeedReport:
     )
 
 
-def _intake(request: Request) -> tuple[FeedIntake, Debounced]:
-    """The process's feed intake and its debounced refit, made on first use."""
+def _intake(request: Request) -> FeedIntake:
+    """The process's feed intake, made on first use."""
     state = request.app.state
     if getattr(state, "feed_intake", None) is None:
         services = state.services
         state.feed_intake = FeedIntake(services.database, services.settings.timezone)
-        picture = services.picture
-
-        def refit() -> None:
-            from patrolgate.picture import MapWindow  # only the refit needs the map
-
-            picture.forecast_serialised(MapWindow.DAY)
-
-        state.feed_refit = Debounced(refit)
-    return state.feed_intake, state.feed_refit
+    intake: FeedIntake = state.feed_intake
+    return intake
 
 
 @router.post(
@@ -132,7 +125,7 @@ async def post_events(request: Request, services: ServicesDep, identity: Identit
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidInput(f"the batch is not UTF-8 text ({error.reason})") from error
-    intake, refit = _intake(request)
+    intake = _intake(request)
     source = f"feed:{identity.actor.login}"
     if request.headers.get("content-type", "").split(";")[0].strip() == "text/csv":
         report = await run_in_threadpool(intake.accept_csv, text, source)
@@ -147,6 +140,5 @@ async def post_events(request: Request, services: ServicesDep, identity: Identit
         rows: list[dict[str, Any]] = [event.model_dump() for event in batch.events]
         report = await run_in_threadpool(intake.accept_rows, rows, source)
     if report.stored:
-        services.picture.events_changed()
-        refit.poke()
+        services.picture.events_changed()  # a debounced background refresh and refit
     return _report(report)

@@ -55,15 +55,18 @@ def events_summary(
 def forecast(
     request: Request, services: ServicesDep, _actor: ActorDep, window: MapWindow = MapWindow.DAY
 ) -> Response:
-    """The default model's top cells for the current window, with its measured accuracy."""
+    """The top cells of the current window (shift, day, week or month), with the data's end,
+    the ranked places, the model the baseline gate allows and its recorded accuracy."""
     return _serialised(request, services.picture.forecast_serialised(window))
 
 
-@router.get("/forecast/accuracy", summary="Backtest results of the default model")
+@router.get("/forecast/accuracy", summary="The recorded accuracy of what the map shows")
 def accuracy(
     services: ServicesDep, _actor: ActorDep, window: MapWindow = MapWindow.DAY
 ) -> dict[str, Any]:
-    """A rolling-origin backtest of recent windows: hit rate, PAI and PEI* at 5 % coverage."""
+    """The window's recorded backtest (never computed on a request): the model the baseline
+    gate allows, its hit rate and PAI at the map's coverage with the interval of its gain
+    over three-year counts, and every setting it was run with (the algorithm record's)."""
     return services.picture.accuracy(window)
 
 

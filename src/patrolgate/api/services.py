@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from patrolgate.accounts import Accounts, wall_clock
+from patrolgate.demo.clock import clock_banner, with_demo_clock
 from patrolgate.picture import Picture
 from patrolgate.settings import Mode, Settings
 from patrolgate.store import Database
@@ -33,6 +34,8 @@ class Services:
     accounts: Accounts
     picture: Picture
     clock: Callable[[], datetime]
+    #: What every page says about a fixed clock (demo mode), or None.
+    clock_banner: str | None = None
     _last_sweep: list[float] = field(default_factory=lambda: [-1e9])
     _sweep_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,7 +48,8 @@ class Services:
         clock: Callable[[], datetime] | None = None,
         security_clock: Callable[[], datetime] = wall_clock,
     ) -> Services:
-        """Wire the services over one database and clock."""
+        """Wire the services over one database and clock (demo mode: the demo's own date)."""
+        settings = with_demo_clock(settings, database)
         now = clock or settings.clock_now
         picture = Picture(database, settings, now)
         workflow = Workflow(
@@ -72,6 +76,7 @@ class Services:
             accounts=accounts,
             picture=picture,
             clock=now,
+            clock_banner=clock_banner(settings, database) if clock is None else None,
         )
 
     def sweep(self) -> None:

@@ -19,16 +19,19 @@ from patrolgate.errors import InvalidInput
 from patrolgate.events.points import EventPoints
 from patrolgate.events.taxonomy import parse_category_filter
 from patrolgate.forecast import DEFAULT_MODEL, MODELS, Forecaster, backtest, make_model
-from patrolgate.forecast.backtest import MONTH
+from patrolgate.forecast.backtest import CURVE_LEVELS
 from patrolgate.forecast.maps import forecast_png
+from patrolgate.forecast.results import BASELINE, result_document, why_sentence
+from patrolgate.forecast.windows import MONTH, SHIFT
 from patrolgate.geo.areas import AreaIndex
 from patrolgate.geo.grid import Grid
 from patrolgate.geo.projection import Projection
 from patrolgate.oversight.algorithm import record_backtest
+from patrolgate.picture.accuracy import data_version
 from patrolgate.settings import Settings
 from patrolgate.store.database import Database
 from patrolgate.store.event_queries import load_area_index, load_event_points, study_crs
-from patrolgate.timekeeping import local_midnight, parse_day, parse_time
+from patrolgate.timekeeping import local_midnight, parse_day, parse_time, window_at
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|d|w)\s*$")
 
@@ -55,10 +58,27 @@ def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_command)
 
 
+#: Window names for the local windows: shifts (07–15, 15–23, 23–07), days, weeks, months.
+_LOCAL_WINDOWS = {
+    "shift": SHIFT,
+    "8h": SHIFT,
+    "day": "day",
+    "1d": "day",
+    "week": "week",
+    "1w": "week",
+    "month": MONTH,
+    "1m": MONTH,
+    "1month": MONTH,
+    "1mo": MONTH,
+}
+
+
 def parse_window(text: str, option: str = "--window") -> timedelta | str:
-    """``8h``, ``1d``, ``2w`` as a timedelta; ``month`` (or ``1m``) for calendar months."""
-    if text.strip().lower() in {"month", "1m", "1month", "1mo"}:
-        return MONTH
+    """A local window (``shift`` or ``8h``, ``day`` or ``1d``, ``week`` or ``1w``, ``month``)
+    or any other length (``12h``, ``2d``, ``2w``) as a timedelta."""
+    local = _LOCAL_WINDOWS.get(text.strip().lower())
+    if local is not None:
+        return local
     match = _DURATION.match(text.lower())
     if not match:
         raise InvalidInput(f"{option}: {text!r} is not a duration such as 8h, 1d, 2w or month")
@@ -100,13 +120,15 @@ def _model(name: str, settings: Settings, window: timedelta | str) -> Forecaster
     if name not in MODELS:
         raise InvalidInput(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
     params: dict[str, Any] = {}
-    if name == "ensemble":
-        params["window_days"] = 30.0 if window == MONTH else _days(window)
+    if name in ("ensemble", "learned"):
+        params["window_days"] = _days(window)
     return make_model(name, timezone=settings.timezone, **params)
 
 
 def _days(window: timedelta | str) -> float:
-    return 30.0 if isinstance(window, str) else window.total_seconds() / 86_400
+    if isinstance(window, str):
+        return {SHIFT: 1 / 3, "day": 1.0, "week": 7.0}.get(window, 30.0)
+    return window.total_seconds() / 86_400
 
 
 def _require_events(events: EventPoints, what: str) -> None:
@@ -145,10 +167,8 @@ def forecast_command(
         raise InvalidInput(f"--top must be in (0, 1], not {top}")
     parsed = parse_window(window)
     start = _local(at, "--at", settings) if at else settings.clock_now()
-    if isinstance(parsed, str):  # a calendar month: the month holding --at
-        local = start.astimezone(settings.tz)
-        start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        following = (start + timedelta(days=32)).replace(day=1)
+    if isinstance(parsed, str):  # a local window: the shift, day, week or month holding --at
+        start, following = window_at(start, parsed, settings.tz)
         length = following - start
     else:
         length = parsed
@@ -243,12 +263,24 @@ def forecast_command(
             console.print(f"… {len(cells) - 50} more cells (use --format json)", highlight=False)
 
 
+def _refit(text: str) -> timedelta | str:
+    """``month`` for each calendar month, else a length such as ``30d``."""
+    if text.strip().lower() in {"month", "1m", "1month", "1mo"}:
+        return MONTH
+    cadence = parse_window(text, "--refit")
+    if isinstance(cadence, str):
+        raise InvalidInput(f"--refit: {text!r} is not a length such as 30d, or month")
+    return cadence
+
+
 def backtest_command(
     ctx: typer.Context,
     models: Annotated[
         str, typer.Option("--models", help="Comma-separated model names.")
     ] = "naive,kde,prospective,sepp,ensemble",
-    window: Annotated[str, typer.Option("--window", help="8h, 1d, 1w or month.")] = "1d",
+    window: Annotated[
+        str, typer.Option("--window", help="shift (8h), day (1d), week (1w), month, or a length.")
+    ] = "1d",
     start_day: Annotated[str, typer.Option("--from", help="First day (local), YYYY-MM-DD.")] = (
         "2016-01-01"
     ),
@@ -262,10 +294,24 @@ def backtest_command(
             "--category", help="Categories (comma separated) or all; default serious violence."
         ),
     ] = None,
+    leading: Annotated[
+        str | None,
+        typer.Option(
+            "--leading",
+            help="Categories offered to the models as leading indicators (never scored), "
+            "e.g. weapons-possession.",
+        ),
+    ] = None,
     coverage: Annotated[
-        float, typer.Option("--coverage", help="Share of the area scored (0-1].")
+        float,
+        typer.Option(
+            "--coverage",
+            help="Share of the area scored: " + ", ".join(f"{c:g}" for c in CURVE_LEVELS) + ".",
+        ),
     ] = 0.05,
-    refit: Annotated[str, typer.Option("--refit", help="Refit cadence, e.g. 30d.")] = "30d",
+    refit: Annotated[
+        str, typer.Option("--refit", help="Refit cadence: a length such as 30d, or month.")
+    ] = "month",
     workers: Annotated[
         int | None, typer.Option("--workers", help="Dask worker processes on 127.0.0.1.")
     ] = None,
@@ -277,7 +323,7 @@ def backtest_command(
         bool,
         typer.Option(
             "--record/--no-record",
-            help="Keep the result for the algorithm record (`patrolgate report algorithm`).",
+            help="Keep the result, with its settings, for the algorithm record.",
         ),
     ] = True,
 ) -> None:
@@ -287,12 +333,12 @@ def backtest_command(
         raise InvalidInput("give --workers or --scheduler, not both")
     if workers is not None and workers < 1:
         raise InvalidInput(f"--workers must be at least 1, not {workers}")
-    if not 0 < coverage <= 1:
-        raise InvalidInput(f"--coverage must be in (0, 1], not {coverage}")
+    if not any(abs(coverage - level) < 1e-12 for level in CURVE_LEVELS):
+        raise InvalidInput(
+            f"--coverage must be one of {', '.join(f'{c:g}' for c in CURVE_LEVELS)}, not {coverage}"
+        )
     length = parse_window(window)
-    cadence = parse_window(refit, "--refit")
-    if isinstance(cadence, str):
-        cadence = timedelta(days=30)
+    cadence = _refit(refit)
     start = _day(start_day, "--from", settings)
     end = local_midnight(parse_day(end_day, "--to") + timedelta(days=1), settings.tz)
     if end <= start:
@@ -302,9 +348,14 @@ def backtest_command(
         raise InvalidInput("--models: name at least one model")
     chosen = {name: _model(name, settings, length) for name in names}
     categories = _categories(category)
+    led = _categories(leading) if leading else None
     with open_database(settings) as database:
         _, grid = _study(database, settings, cell)
         events = load_event_points(database, categories=categories, end=end)
+        leading_events = (
+            load_event_points(database, categories=led, end=end) if led is not None else None
+        )
+        version = data_version(database, categories) if categories else {"digest": None}
     _require_events(events, "in the study")
     with Progress(
         TextColumn("backtest"),
@@ -330,31 +381,22 @@ def backtest_command(
             refit=cadence,
             coverage=coverage,
             timezone=settings.timezone,
+            leading=leading_events,
             workers=workers,
             scheduler=scheduler,
             progress=advance,
         )
-    baseline = "naive" if "naive" in chosen else None
-    comparisons = {
-        m.name: result.compare(m.name, baseline)
-        for m in result.models
-        if baseline is not None and m.name != baseline
-    }
-    document = result.as_dict()
-    document["from"], document["to"] = start.isoformat(), end.isoformat()
-    document["category"] = sorted(c.value for c in categories) if categories else "all"
-    for entry in document["models"]:
-        interval = comparisons.get(entry["name"])
-        if interval is not None:
-            entry["pai_minus_naive"] = {
-                "estimate": round(interval.estimate, 6),
-                "low": round(interval.low, 6),
-                "high": round(interval.high, 6),
-                "level": interval.level,
-            }
+    document = result_document(
+        result,
+        command="patrolgate " + " ".join(sys.argv[1:]),
+        categories=sorted(c.value for c in categories) if categories else "all",
+        cell_size=grid.cell_size,
+        data=version,
+        leading=sorted(c.value for c in led) if led else (),
+        levels=sorted({0.01, 0.05, coverage}),
+    )
     recorded = None
     if record:
-        # The algorithm record (ATRS) reports the latest recorded backtest.
         with open_database(settings) as database:
             recorded = record_backtest(database, document, settings.clock_now())
     if output_format is BacktestFormat.JSON:
@@ -365,35 +407,37 @@ def backtest_command(
         "forecasts",
         "events",
         "hit rate",
-        "PAI",
-        "PAI − naive (95% CI)",
-        "PEI",
+        "PAI @1%",
+        "PAI @5%",
+        f"PAI − counts @{coverage:g} (95% CI)",
+        "caught / catchable",
         "PEI*",
-        "Brier",
         "seconds",
         title=f"Backtest {start:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d}, window {window}, "
-        f"coverage {coverage:.0%}, {grid.n_cells} cells of {grid.cell_size:g} m",
+        f"refit {refit}, coverage {coverage:.1%}, {grid.n_cells} cells of {grid.cell_size:g} m",
     )
     for m in result.models:
-        interval = comparisons.get(m.name)
+        entry = next(e for e in document["models"] if e["name"] == m.name)
+        interval = (entry.get("versus_baseline") or {}).get(f"{coverage:g}")
         versus = (
-            f"{interval.estimate:+.2f} ({interval.low:+.2f}, {interval.high:+.2f})"
+            f"{interval['estimate']:+.2f} ({interval['low']:+.2f}, {interval['high']:+.2f})"
             if interval is not None
-            else "—"
+            else ("baseline" if m.name == BASELINE else "—")
         )
         table.add_row(
             m.name,
             str(m.n_forecasts),
             f"{m.n_events:.0f}",
             f"{m.hit_rate:.3f}",
-            f"{m.pai:.2f}",
+            f"{m.at(0.01).pai:.2f}",
+            f"{m.at(0.05).pai:.2f}",
             versus,
             f"{m.pei:.3f}",
             f"{m.pei_star:.3f}",
-            f"{m.brier:.6f}",
             f"{m.seconds:.1f}",
         )
     console.print(table)
+    console.print(why_sentence(document), highlight=False)
     if recorded is not None:
         console.print(
             f"Recorded as backtest {recorded}: `patrolgate report algorithm` now reports it.",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
 from sqlalchemy import func, select
 
+from patrolgate.demo.clock import demo_moment
 from patrolgate.errors import InvalidInput
 from patrolgate.events.crime_counts import parse_crime_counts
 from patrolgate.events.generic_csv import CsvLayout, parse_generic_csv
@@ -19,14 +19,10 @@ from patrolgate.events.homicides import parse_homicides
 from patrolgate.events.police_uk import parse_police_uk
 from patrolgate.events.records import ParsedSource
 from patrolgate.events.source_file import file_sha256
-from patrolgate.events.taxonomy import SERIOUS_VIOLENCE
-from patrolgate.forecast import backtest, make_model
-from patrolgate.forecast.backtest import MONTH
 from patrolgate.geo.areas import AreaLevel, areas_from_geojson, normalise_name
-from patrolgate.geo.grid import Grid
 from patrolgate.ingest import AreaAssigner, store_parsed_file
-from patrolgate.oversight.algorithm import latest_backtest, record_backtest
 from patrolgate.oversight.seed import seed_demo_oversight
+from patrolgate.picture import MapWindow, Picture
 from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.store.area_repository import crs_for_areas, load_areas, save_areas
@@ -35,12 +31,10 @@ from patrolgate.store.event_queries import (
     EventFilter,
     GroupBy,
     date_range,
-    load_area_index,
-    load_event_points,
-    study_crs,
     summarise,
 )
 from patrolgate.store.tables import AreaRow, CrimeCountRow, ImportRun
+from patrolgate.timekeeping import local_text
 from patrolgate.workflow.demo_seed import seed_demo_deployments
 
 BOUNDARIES = (
@@ -119,6 +113,15 @@ def build_demo(database: Database, settings: Settings, *, console: Console) -> D
             highlight=False,
         )
     _import_counts(database, data / "mps-recorded-crime", console)
+    # The demo runs at its data's own date: the day after the last event (demo/clock.py).
+    if settings.now is None:
+        moment = demo_moment(database, settings)
+        if moment is not None:
+            settings = settings.model_copy(update={"now": moment})
+            console.print(
+                f"demo clock: {local_text(moment, settings.tz)}, the day after the last event",
+                highlight=False,
+            )
     deployments = seed_demo_deployments(database, settings)
     oversight = seed_demo_oversight(database, settings)
     if oversight.pas_rows or oversight.lsoas or oversight.pings:
@@ -127,51 +130,25 @@ def build_demo(database: Database, settings: Settings, *, console: Console) -> D
             f"deprivation ranks, {oversight.pings:,} patrol pings",
             highlight=False,
         )
-    _record_demo_backtest(database, settings, console)
+    _record_map_backtests(database, settings, console)
     summary = _summary(database, imported)
     summary.deployments = len(deployments)
     return summary
 
 
-#: The demo's backtest: a year of monthly forecasts of the London points, 250 m cells.
-DEMO_BACKTEST_MODELS = ("naive", "kde", "sepp")
-DEMO_BACKTEST_MONTHS = 12
-DEMO_BACKTEST_CELL = 250.0
-
-
-def _record_demo_backtest(database: Database, settings: Settings, console: Console) -> None:
-    """Backtest once on the last year of data, so the algorithm record has measured accuracy."""
-    if latest_backtest(database) is not None:
-        return
-    events = load_event_points(database, categories=SERIOUS_VIOLENCE)
-    if len(events) == 0:
-        return
-    last = datetime.fromtimestamp(int(events.t_start.max().astype("int64")), UTC)
-    local = last.astimezone(settings.tz)
-    months = local.year * 12 + local.month  # the month after the last event's
-    end = datetime(months // 12, months % 12 + 1, 1, tzinfo=settings.tz)
-    first = months - DEMO_BACKTEST_MONTHS
-    start = datetime(first // 12, first % 12 + 1, 1, tzinfo=settings.tz)
-    if events.t_start.min() >= np.datetime64(start.astimezone(UTC).replace(tzinfo=None), "s"):
-        return  # no history before the period to learn from
-    grid = Grid.from_polygon(
-        load_area_index(database).union(), crs=study_crs(database), cell_size=DEMO_BACKTEST_CELL
-    )
-    models = {name: make_model(name, timezone=settings.timezone) for name in DEMO_BACKTEST_MODELS}
-    console.print(
-        f"backtesting {', '.join(models)} on the {DEMO_BACKTEST_MONTHS} months from {start:%Y-%m}"
-        " (monthly windows)…",
-        highlight=False,
-    )
-    result = backtest(
-        models, events, grid, start=start, end=end, window=MONTH, timezone=settings.timezone
-    )
-    document = result.as_dict()
-    document["from"], document["to"] = start.isoformat(), end.isoformat()
-    document["category"] = sorted(c.value for c in SERIOUS_VIOLENCE)
-    record_backtest(database, document, settings.clock_now())
-    for model in result.models:
-        console.print(f"  {model.name}: PAI {model.pai:.2f} at 5% coverage", highlight=False)
+def _record_map_backtests(database: Database, settings: Settings, console: Console) -> None:
+    """Backtest the map's windows at the demo's clock, so every window shows measured
+    accuracy and the algorithm record shows the same backtests (skipped when recorded)."""
+    picture = Picture(database, settings, settings.clock_now)
+    picture.refresh(progress=lambda text: console.print(f"{text}…", highlight=False))
+    for window in MapWindow:
+        found = picture.accuracy(window)
+        if found.get("measured"):
+            console.print(
+                f"  {window.value}: {found['model']} caught {found['hit_rate']:.1%} of events "
+                f"in the top {found['coverage']:.0%} (PAI {found['pai']:.2f})",
+                highlight=False,
+            )
 
 
 def import_london_boundaries(

@@ -10,6 +10,7 @@ from patrolgate.forecast._base import Forecast, Forecaster, ForecastError, NotFi
 from patrolgate.forecast.backtest import BacktestResult, ModelResult, backtest
 from patrolgate.forecast.ensemble import Ensemble
 from patrolgate.forecast.kde import RetrospectiveKDE
+from patrolgate.forecast.learned import LearnedRanker
 from patrolgate.forecast.naive import NaiveCounts
 from patrolgate.forecast.prospective import ProspectiveHotspot
 from patrolgate.forecast.registry import DEFAULT_MODEL, MODELS, make_model
@@ -25,6 +26,7 @@ __all__ = [
     "Forecast",
     "ForecastError",
     "Forecaster",
+    "LearnedRanker",
     "ModelResult",
     "NaiveCounts",
     "NotFittedError",

@@ -108,7 +108,7 @@ class Forecaster:
         return f"{type(self).__name__}({params})"
 
     # -- fitting and prediction --------------------------------------------------------
-    def fit(self, events: EventPoints, grid: Grid) -> Self:
+    def fit(self, events: EventPoints, grid: Grid, leading: EventPoints | None = None) -> Self:
         """Learn from ``events`` (all of them: the caller chooses the training period).
 
         Parameters
@@ -117,6 +117,9 @@ class Forecaster:
             Located events in the grid's CRS; events off the grid are ignored.
         grid : Grid
             The cells to forecast for.
+        leading : EventPoints, optional
+            Events of other categories that may lead the forecast ones (weapons possession
+            before robbery, say). Models that read them say so; the others ignore them.
 
         Returns
         -------
@@ -132,6 +135,8 @@ class Forecaster:
         self.data_start_ = float(prepared.start.min())
         self.fitted_until_ = float(prepared.end.max())
         self.events_ = events
+        self.leading_ = leading
+        self.leading_prepared_ = None if leading is None else prepare(leading, grid)
         self._fit(prepared)
         return self
 
@@ -140,6 +145,7 @@ class Forecaster:
         start: np.datetime64 | datetime | str,
         window: timedelta | float,
         events: EventPoints | None = None,
+        leading: EventPoints | None = None,
     ) -> Forecast:
         """Forecast the window ``[start, start + window)``.
 
@@ -152,6 +158,9 @@ class Forecaster:
         events : EventPoints, optional
             Events to condition on (default: those given to ``fit``). Only events whose
             interval had ended by ``start`` are used, so a forecast never sees its window.
+        leading : EventPoints, optional
+            Leading-indicator events to condition on (default: those given to ``fit``),
+            cut at ``start`` in the same way.
 
         Returns
         -------
@@ -162,7 +171,12 @@ class Forecaster:
         length = window_days(window)
         history = prepare(self.events_ if events is None else events, self.grid_)
         known = history.head(history.known_at(origin))
-        expected = self._predict(known, origin, length)
+        led = self.leading_ if leading is None else leading
+        led_known = None
+        if led is not None:
+            led_prepared = prepare(led, self.grid_)
+            led_known = led_prepared.head(led_prepared.known_at(origin))
+        expected = self._predict_with(known, led_known, origin, length)
         expected = np.clip(np.nan_to_num(expected, nan=0.0), 0.0, None)
         return Forecast(
             start=to_datetime64(origin),
@@ -193,6 +207,16 @@ class Forecaster:
     ) -> NDArray[np.float64]:
         """Expected events per cell in ``[origin, origin + length)`` given known ``history``."""
         raise NotImplementedError
+
+    def _predict_with(
+        self,
+        history: PreparedEvents,
+        leading: PreparedEvents | None,
+        origin: float,
+        length: float,
+    ) -> NDArray[np.float64]:
+        """Like :meth:`_predict`, with the known leading-indicator events (most ignore them)."""
+        return self._predict(history, origin, length)
 
 
 def require_positive(model: Forecaster, **values: float) -> None:

@@ -76,6 +76,8 @@ class Ensemble(Forecaster):
 
         params = dict((self.member_params or {}).get(name, {}))
         params.setdefault("random_state", self.random_state)
+        if name == "learned":  # it trains for the window it will forecast
+            params.setdefault("window_days", self.window_days)
         return MODELS[name](**params)
 
     def _fit(self, events: PreparedEvents) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from patrolgate.forecast._base import Forecaster, ForecastError
 from patrolgate.forecast.ensemble import Ensemble
 from patrolgate.forecast.kde import RetrospectiveKDE
+from patrolgate.forecast.learned import LearnedRanker
 from patrolgate.forecast.naive import NaiveCounts
 from patrolgate.forecast.prospective import ProspectiveHotspot
 from patrolgate.forecast.seasonal import Seasonal
@@ -21,14 +22,17 @@ MODELS: dict[str, Callable[..., Forecaster]] = {
     "sepp": SEPP,
     "seasonal": Seasonal,
     "ensemble": Ensemble,
+    "learned": LearnedRanker,
 }
 
-#: The model used when none is named: the winner of the held-out Chicago backtest
-#: (see docs/forecasting.md), not the most sophisticated one.
+#: The model used when none is named: the one the held-out Chicago test chooses (the best
+#: PAI at 5 % among models that beat counts within the time budget; see
+#: :func:`patrolgate.forecast.results.choose_default` and docs/forecasting.md), not the most
+#: sophisticated one.
 DEFAULT_MODEL = "sepp"
 
 #: Models that read the local clock take the force's time zone.
-_ZONED = frozenset({"seasonal", "ensemble"})
+_ZONED = frozenset({"seasonal", "ensemble", "learned"})
 
 
 def make_model(name: str, *, timezone: str | None = None, **params: Any) -> Forecaster:
@@ -48,7 +52,7 @@ def make_model(name: str, *, timezone: str | None = None, **params: Any) -> Fore
     except KeyError:
         known = ", ".join(MODELS)
         raise ForecastError(f"unknown model {name!r}; known models: {known}") from None
-    if timezone is not None and name == "seasonal":
+    if timezone is not None and name in ("seasonal", "learned"):
         params.setdefault("timezone", timezone)
     if timezone is not None and name == "ensemble":
         member_params = dict(params.get("member_params") or {})

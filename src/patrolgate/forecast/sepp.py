@@ -215,8 +215,13 @@ class SEPP(Forecaster):
             exposure = float(np.sum(-np.expm1(-omega * np.clip(end - mid, 0.0, None))))
             new_mu = float(background_share.sum()) / span
             new_theta = triggered / max(exposure, 1e-12)
-            new_omega = triggered / max(float(np.dot(p_pair, delay)), 1e-12)
-            new_sigma2 = max(float(np.dot(p_pair, d2)) / max(2 * triggered, 1e-12), _MIN_SIGMA**2)
+            if triggered > 1e-9:
+                new_omega = triggered / max(float(np.dot(p_pair, delay)), 1e-12)
+                new_sigma2 = max(
+                    float(np.dot(p_pair, d2)) / max(2 * triggered, 1e-12), _MIN_SIGMA**2
+                )
+            else:  # nothing to learn the delay and reach from (no orderable pairs): keep them
+                new_omega, new_sigma2 = omega, sigma2
             if self.min_delay_days > 0:
                 new_omega = min(new_omega, 1.0 / self.min_delay_days)
             change = max(

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -27,13 +26,10 @@ from patrolgate.ingest.event_import import ImportReport, store_parsed_file
 from patrolgate.store.database import Database
 from patrolgate.store.tables import AreaRow
 
-log = logging.getLogger("patrolgate.feed")
 #: The fields a feed row carries (the allow-list of the feed).
 FEED_FIELDS = ("id", "time", "lat", "lon", "category")
 #: Rows in one batch at most.
 MAX_BATCH = 10_000
-#: Seconds of quiet after new events before the picture is fitted again.
-REFIT_AFTER = 10.0
 
 
 class FeedIntake:
@@ -102,39 +98,3 @@ def check_batch_size(rows: int) -> None:
     """Refuse a batch over ``MAX_BATCH`` rows, before any is parsed."""
     if rows > MAX_BATCH:
         raise InvalidInput(f"a batch holds at most {MAX_BATCH:,} rows; this one has {rows:,}")
-
-
-class Debounced:
-    """Runs ``action`` once, ``delay`` seconds after the last :meth:`poke` (on a thread).
-
-    A failing run is logged, never raised: the next poke tries again, and a request that
-    needs the result computes it itself.
-    """
-
-    def __init__(self, action: Callable[[], object], delay: float = REFIT_AFTER) -> None:
-        self.action = action
-        self.delay = delay
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
-
-    def poke(self) -> None:
-        """Something changed: (re)start the wait."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            self._timer = threading.Timer(self.delay, self._run)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _run(self) -> None:
-        try:
-            self.action()
-        except Exception:  # a background refit must not take the worker down
-            log.exception("the debounced %s failed", getattr(self.action, "__name__", "action"))
-
-    def cancel(self) -> None:
-        """Forget a pending run."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None

@@ -19,11 +19,12 @@ from patrolgate.audit import canonical
 from patrolgate.errors import InvalidInput
 from patrolgate.events.taxonomy import CATEGORIES, SERIOUS_VIOLENCE
 from patrolgate.forecast import DEFAULT_MODEL, make_model
+from patrolgate.forecast.results import BASELINE, why_sentence
 from patrolgate.policy import load_profile, load_retention, shipped_profile_names
 from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.store.oversight_tables import BacktestRecordRow
-from patrolgate.store.tables import EventRow
+from patrolgate.store.tables import EventRow, ImportRun
 
 ORGANISATION = "The police force running PatrolGate (configure per deployment of the system)"
 
@@ -67,8 +68,25 @@ RISKS: tuple[tuple[str, str], ...] = (
 )
 
 
-def record_backtest(database: Database, document: dict[str, Any], now: datetime) -> int:
-    """Keep a backtest result (JSON from ``patrolgate backtest --format json``); returns its id."""
+#: Purposes of recorded backtests: ``map:<window>`` for the map's windows, else ``cli``.
+MAP_PURPOSE = "map:"
+CLI_PURPOSE = "cli"
+#: What the map says when the model did not beat three-year counts.
+FALLBACK_STATEMENT = "The model no longer beats the baseline; showing counts."
+NO_RECORD_STATEMENT = (
+    "No backtest is recorded for this window yet (one is run after each import); the map "
+    "shows three-year counts until one is."
+)
+
+
+def record_backtest(
+    database: Database, document: dict[str, Any], now: datetime, purpose: str = CLI_PURPOSE
+) -> int:
+    """Keep a backtest result with its settings; returns its id (the same result is kept once).
+
+    ``document`` is a result document (:mod:`patrolgate.forecast.results`, from
+    ``patrolgate backtest --format json`` or the map's own backtests).
+    """
     models = document.get("models")
     if not isinstance(models, list) or not all(isinstance(m, dict) for m in models):
         raise InvalidInput("not a backtest result: no 'models' list (use --format json)")
@@ -76,69 +94,199 @@ def record_backtest(database: Database, document: dict[str, Any], now: datetime)
         missing = [k for k in ("name", "hit_rate", "pai", "coverage") if k not in model]
         if missing:
             raise InvalidInput(f"not a backtest result: a model lacks {', '.join(missing)}")
+    settings = document.get("settings")
+    if not isinstance(settings, dict):
+        raise InvalidInput(
+            "not a backtest result with its settings: no 'settings' (use a result of "
+            "`patrolgate backtest --format json` from this version)"
+        )
     digest = hashlib.sha256(canonical(document)).hexdigest()
+    data = document.get("data") if isinstance(document.get("data"), dict) else {}
     with database.transaction() as session:
         found = session.scalar(
             select(BacktestRecordRow.id).where(BacktestRecordRow.sha256 == digest)
         )
         if found is not None:
             return int(found)
-        row = BacktestRecordRow(recorded_at=now, sha256=digest, document=document)
+        row = BacktestRecordRow(
+            recorded_at=now,
+            sha256=digest,
+            document=document,
+            purpose=purpose,
+            models=_plain(settings.get("models")),
+            categories=_plain(settings.get("categories")),
+            cell_size=_number(settings.get("cell_size")),
+            window=_text(settings.get("window")),
+            refit=_text(settings.get("refit")),
+            coverage=_number(settings.get("coverage")),
+            period_from=_text(settings.get("from")),
+            period_to=_text(settings.get("to")),
+            data_digest=_text((data or {}).get("digest"), 64),
+            winner=_text((document.get("comparison") or {}).get("winner")),
+        )
         session.add(row)
         session.flush()
         return int(row.id)
 
 
-def latest_backtest(database: Database) -> dict[str, Any] | None:
-    """The most recently recorded backtest result, with when it was recorded."""
+def _text(value: Any, length: int = 40) -> str | None:
+    return None if value is None else str(value)[:length]
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _row_document(row: BacktestRecordRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "recorded_at": row.recorded_at.isoformat(),
+        "sha256": row.sha256,
+        "purpose": row.purpose,
+        **row.document,
+    }
+
+
+def latest_backtest(database: Database, purpose: str | None = None) -> dict[str, Any] | None:
+    """The most recently recorded backtest (of ``purpose``, when given), with its record id."""
+    query = select(BacktestRecordRow)
+    if purpose is not None:
+        query = query.where(BacktestRecordRow.purpose == purpose)
     with database.sessions() as session:
         row = session.scalars(
-            select(BacktestRecordRow).order_by(BacktestRecordRow.recorded_at.desc()).limit(1)
+            query.order_by(BacktestRecordRow.recorded_at.desc(), BacktestRecordRow.id.desc())
         ).first()
-    if row is None:
-        return None
-    return {"recorded_at": row.recorded_at.isoformat(), "sha256": row.sha256, **row.document}
+        return None if row is None else _row_document(row)
 
 
-def _accuracy(backtest: dict[str, Any] | None, model: str) -> dict[str, Any]:
-    if backtest is None:
+def map_backtests(database: Database) -> dict[str, dict[str, Any]]:
+    """The latest recorded backtest of each map window, by window (``1d``, ``8h``, ...)."""
+    newest = (
+        select(func.max(BacktestRecordRow.id))
+        .where(BacktestRecordRow.purpose.like(f"{MAP_PURPOSE}%"))
+        .group_by(BacktestRecordRow.purpose)
+    )
+    with database.sessions() as session:
+        rows = session.scalars(select(BacktestRecordRow).where(BacktestRecordRow.id.in_(newest)))
+        return {str(row.purpose)[len(MAP_PURPOSE) :]: _row_document(row) for row in rows}
+
+
+def model_in_use(document: dict[str, Any] | None) -> str:
+    """The baseline gate: the recorded winner while it beats three-year counts, else counts."""
+    if document is None:
+        return BASELINE
+    found = document.get("comparison") or {}
+    return str(found["winner"]) if found.get("beats_baseline") else BASELINE
+
+
+def recorded_accuracy(document: dict[str, Any] | None) -> dict[str, Any]:
+    """What the map's legend, the accuracy API and the algorithm record say about a window.
+
+    All three show the same recorded backtest, with all its settings, so they cannot
+    disagree: the model in use (by the baseline gate), its hit rate and PAI at the map's
+    coverage with the paired-bootstrap interval of its gain over three-year counts, the
+    comparison's winner and margin, and the "why this model" sentence generated from them.
+    """
+    if document is None:
+        return {
+            "measured": False,
+            "model": BASELINE,
+            "gate": "no backtest recorded",
+            "reason": NO_RECORD_STATEMENT,
+        }
+    settings = document.get("settings", {})
+    coverage = float(settings.get("coverage") or document["models"][0]["coverage"])
+    model = model_in_use(document)
+    key = f"{coverage:g}"
+    entries = {m["name"]: m for m in document["models"]}
+    chosen = entries.get(model) or entries.get(BASELINE) or document["models"][0]
+    figures = chosen.get("levels", {}).get(key) or {}
+    baseline = (entries.get(BASELINE) or {}).get("levels", {}).get(key) or {}
+    found = document.get("comparison") or {}
+    events = float(figures.get("events") or 0.0)
+    return {
+        "measured": events > 0,
+        "reason": None if events > 0 else "no events in the backtest period",
+        "record_id": document.get("id"),
+        "recorded_at": document.get("recorded_at"),
+        "purpose": document.get("purpose"),
+        "model": model,
+        "gate": "model beats the baseline" if found.get("beats_baseline") else "baseline",
+        "gate_statement": None if found.get("beats_baseline") else FALLBACK_STATEMENT,
+        "settings": settings,
+        "data": document.get("data"),
+        "windows": figures.get("windows"),
+        "events": round(events, 1),
+        "coverage": coverage,
+        "hit_rate": figures.get("hit_rate"),
+        "pai": figures.get("pai"),
+        "pei": figures.get("pei"),
+        "pei_star": figures.get("pei_star"),
+        "pai_minus_baseline": (chosen.get("versus_baseline") or {}).get(key),
+        "baseline_hit_rate": baseline.get("hit_rate"),
+        "baseline_pai": baseline.get("pai"),
+        "comparison": found,
+        "why": why_sentence(document),
+    }
+
+
+def _accuracy(database: Database) -> dict[str, Any]:
+    windows = {window: recorded_accuracy(doc) for window, doc in map_backtests(database).items()}
+    latest_cli = latest_backtest(database, CLI_PURPOSE)
+    if not windows and latest_cli is None:
         return {
             "status": "none recorded",
-            "statement": "No backtest result is recorded for this installation. Run "
-            "`patrolgate backtest --format json > result.json` and record it with "
-            "`patrolgate report algorithm --record-backtest result.json`.",
+            "statement": "No backtest result is recorded for this installation. Backtests of "
+            "the map's windows are recorded after each import; `patrolgate backtest` records "
+            "one of your own.",
         }
-    chosen = next((m for m in backtest["models"] if m.get("name") == model), None)
-    summary = {
-        "status": "recorded",
-        "recorded_at": backtest["recorded_at"],
-        "period": {"from": backtest.get("from"), "to": backtest.get("to")},
-        "window_days": backtest.get("window_days"),
-        "coverage": backtest.get("coverage"),
-        "models_compared": [m.get("name") for m in backtest["models"]],
-    }
-    if chosen is None:
-        summary["statement"] = f"The latest backtest did not include the model in use ({model})."
-        return summary
-    summary.update(
-        {
-            "model": model,
-            "forecasts": chosen.get("n_forecasts"),
-            "events": chosen.get("n_events"),
-            "hit_rate": chosen.get("hit_rate"),
-            "pai": chosen.get("pai"),
-            "pei": chosen.get("pei"),
-            "pei_star": chosen.get("pei_star"),
-            "pai_minus_naive": chosen.get("pai_minus_naive"),
-            "statement": f"Over held-out windows, the top {chosen.get('coverage'):.0%} of the "
-            f"area forecast by {model} held {chosen.get('hit_rate'):.1%} of later events "
-            f"(PAI {chosen.get('pai'):.2f}).",
+    summary: dict[str, Any] = {"status": "recorded", "windows": windows}
+    day = windows.get("1d") or next(iter(windows.values()), None)
+    if day is not None and day.get("measured"):
+        summary["statement"] = (
+            f"Over held-out windows ({day['windows']} of them, "
+            f"{str(day['settings'].get('from'))[:10]} to {str(day['settings'].get('to'))[:10]}), "
+            f"the top {day['coverage']:.0%} of the area forecast by {day['model']} held "
+            f"{day['hit_rate']:.1%} of later events (PAI {day['pai']:.2f}). {day['why']}"
+        )
+    elif day is not None:
+        summary["statement"] = f"The map's backtest measured nothing: {day.get('reason')}."
+    if latest_cli is not None:
+        compared = latest_cli.get("comparison") or {}
+        summary["latest_command_backtest"] = {
+            "recorded_at": latest_cli.get("recorded_at"),
+            "settings": latest_cli.get("settings"),
+            "models_compared": [m.get("name") for m in latest_cli["models"]],
+            "comparison": compared,
+            "why": why_sentence(latest_cli),
         }
-    )
+        summary.setdefault("statement", why_sentence(latest_cli))
     return summary
 
 
+#: Events held, by the data's version (the newest import run): a count over every event is
+#: too slow for a public page (about a second for the demo's 860,000). Events that arrive
+#: without an import run reach it through :func:`forget_events_held` (the picture calls it
+#: when told that events changed).
+_held: dict[tuple[str, int | None], list[dict[str, Any]]] = {}
+
+
+def forget_events_held() -> None:
+    """Drop the remembered counts of events held (events changed)."""
+    _held.clear()
+
+
 def _events_held(database: Database) -> list[dict[str, Any]]:
+    with database.sessions() as session:
+        version = session.scalar(select(func.max(ImportRun.id)))
+    key = (str(database.url), version)
+    if key not in _held:
+        _held.clear()
+        _held[key] = _count_events(database)
+    return _held[key]
+
+
+def _count_events(database: Database) -> list[dict[str, Any]]:
     with database.sessions() as session:
         rows = session.execute(
             select(EventRow.source, EventRow.category, func.count()).group_by(
@@ -155,13 +303,46 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+#: The last record built, by what it depends on (the newest backtest record and import run,
+#: the settings it reads): a public page asks often and it changes only when those do.
+_records: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
 def algorithm_record(database: Database, settings: Settings) -> dict[str, Any]:
-    """The ATRS record of the forecasting tool as configured now."""
-    model = make_model(DEFAULT_MODEL, timezone=settings.timezone)
-    params = _plain({k: v for k, v in model.get_params().items() if not isinstance(v, dict)})
+    """The ATRS record of the forecasting tool as configured now.
+
+    Built once per change of what it reads (two indexed queries tell), then only its
+    ``generated_at`` is new.
+    """
+    with database.sessions() as session:
+        key = (
+            str(database.url),
+            session.scalar(select(func.max(BacktestRecordRow.id))),
+            session.scalar(select(func.max(ImportRun.id))),
+            settings.cell_size,
+            settings.timezone,
+            settings.mode.value,
+            len(_held),
+        )
+    if key not in _records:
+        _records.clear()
+        _records[key] = _build_record(database, settings)
+    return {**_records[key], "generated_at": settings.clock_now().isoformat()}
+
+
+def _build_record(database: Database, settings: Settings) -> dict[str, Any]:
+    accuracy = _accuracy(database)
+    day = (accuracy.get("windows") or {}).get("1d")
+    in_use = day["model"] if day else BASELINE
+    recorded_params = ((day or {}).get("settings") or {}).get("models", {}).get(in_use)
+    model = make_model(in_use, timezone=settings.timezone)
+    params = _plain(
+        recorded_params
+        if recorded_params is not None
+        else {k: v for k, v in model.get_params().items() if not isinstance(v, dict)}
+    )
     profiles = [load_profile(n) for n in shipped_profile_names()]
     retention = load_retention()
-    backtest = latest_backtest(database)
     inputs = sorted(c.value for c in SERIOUS_VIOLENCE)
     return {
         "standard": "Algorithmic Transparency Recording Standard (UK), tier 1 and tier 2",
@@ -188,13 +369,15 @@ def algorithm_record(database: Database, settings: Settings) -> dict[str, Any]:
                 "supplier": "open source, run by the force",
             },
             "description_and_rationale": {
-                "model_in_use": DEFAULT_MODEL,
-                "why_this_model": "the default is the model that won the held-out backtest, "
-                "not the most sophisticated one",
+                "model_in_use": in_use,
+                "why_this_model": day["why"] if day else NO_RECORD_STATEMENT,
                 "hyperparameters": params,
                 "cell_size_m": settings.cell_size,
+                "library_default": f"{DEFAULT_MODEL}, the winner of the held-out Chicago "
+                "benchmark (docs/forecasting.md); each installation's map uses the winner of "
+                "its own recorded backtest while it beats three-year counts",
                 "alternatives": "naive counts, kernel density, prospective hot spots, SEPP, "
-                "seasonal, ensemble (all selectable; compared by backtest)",
+                "seasonal, ensemble, learned ranking (all selectable; compared by backtest)",
             },
             "decision_process": {
                 "human_decision": "authorisation under a policy profile: "
@@ -228,7 +411,7 @@ def algorithm_record(database: Database, settings: Settings) -> dict[str, Any]:
                     "unauthorised_proposal": retention.unauthorised_proposal_days,
                 },
             },
-            "accuracy": _accuracy(backtest, DEFAULT_MODEL),
+            "accuracy": accuracy,
             "risks_and_mitigations": [{"risk": r, "mitigation": m} for r, m in RISKS],
             "impact_assessments": "a community impact assessment per deployment (recorded in "
             "the workflow); the exposure report by deprivation decile; a data protection and "

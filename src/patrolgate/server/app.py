@@ -141,7 +141,7 @@ class Warmup:
 
 
 #: What a worker of ``patrolgate serve`` prepares before it calls itself ready.
-WARM_STEPS = ("forecast", "borough boundaries", "ward boundaries")
+WARM_STEPS = ("forecast", "borough boundaries", "ward boundaries", "places")
 
 
 def create_app(
@@ -192,6 +192,8 @@ def create_app(
                     for level in ("borough", "ward"):
                         services.picture.boundaries_serialised(level)
                         warmup.done(f"{level} boundaries")
+                    services.picture.warm()  # places' counts; missing backtests run apart
+                    warmup.done("places")
                 except Exception:  # a request computes what is missing; say why it must
                     workers_log.exception("warming failed: %s", ", ".join(warmup.pending()))
                 finally:

@@ -69,7 +69,12 @@ class UnitPingRow(Base):
 
 
 class BacktestRecordRow(Base):
-    """A backtest result (``patrolgate backtest --format json``) kept for the algorithm record."""
+    """A backtest result with every setting that produced it (the algorithm record's source).
+
+    ``document`` is the whole result (:mod:`patrolgate.forecast.results`); the settings are
+    also columns, so the service finds the backtest whose settings match what the map shows
+    (``purpose`` names it: ``map:1d`` for the map's day window, ``cli`` for a command).
+    """
 
     __tablename__ = "backtest_records"
 
@@ -77,3 +82,16 @@ class BacktestRecordRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    purpose: Mapped[str | None] = mapped_column(String(40))
+    models: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    categories: Mapped[list[str] | None] = mapped_column(JSON)
+    cell_size: Mapped[float | None] = mapped_column(Float)
+    window: Mapped[str | None] = mapped_column(String(20))
+    refit: Mapped[str | None] = mapped_column(String(20))
+    coverage: Mapped[float | None] = mapped_column(Float)
+    period_from: Mapped[str | None] = mapped_column(String(40))
+    period_to: Mapped[str | None] = mapped_column(String(40))
+    data_digest: Mapped[str | None] = mapped_column(String(64))
+    winner: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_backtest_records_purpose", "purpose", "recorded_at"),)

@@ -29,9 +29,16 @@ def home(found: OptionalIdentityDep) -> Response:
 
 
 @router.get("/map")
-def map_page(request: Request, found: IdentityDep) -> Response:
+def map_page(request: Request, services: ServicesDep, found: IdentityDep) -> Response:
     """The intelligence picture."""
-    return page(request, "map.html", found, model=DEFAULT_MODEL, coverage=MAP_COVERAGE)
+    return page(
+        request,
+        "map.html",
+        found,
+        model=DEFAULT_MODEL,
+        coverage=MAP_COVERAGE,
+        events_up_to_text=services.picture.events_up_to_text(),
+    )
 
 
 def _inbox(services: Services, found: Identity) -> list[dict[str, Any]]:

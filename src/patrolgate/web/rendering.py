@@ -33,6 +33,7 @@ def page(
             "actor": identity.actor if identity else None,
             "csrf_token": identity.csrf_token if identity else None,
             "path": request.url.path,
+            "clock_banner": services_of(request).clock_banner,
             **context,
         },
         status_code=status,

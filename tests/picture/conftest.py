@@ -1,0 +1,75 @@
+"""London's boroughs, wards and robbery and weapons points, for the picture's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from tests.conftest import SHIPPED_DATA
+
+from patrolgate.demo.build import import_london_boundaries, import_london_points
+from patrolgate.geo.areas import AreaLevel
+from patrolgate.picture import Picture
+from patrolgate.settings import Settings
+from patrolgate.store import Database, create_database
+
+
+@pytest.fixture(scope="module")
+def london(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A migrated SQLite file with London's boroughs, wards and points (Feb 2018-Jan 2021),
+    built once per module; tests copy it so that each may change its own."""
+    folder = tmp_path_factory.mktemp("picture-london")
+    database = create_database(f"sqlite:///{folder / 'patrolgate.db'}")
+    database.migrate()
+    import_london_boundaries(
+        database, SHIPPED_DATA / "london-boundaries", (AreaLevel.BOROUGH, AreaLevel.WARD)
+    )
+    import_london_points(database, SHIPPED_DATA / "london-robbery-weapons")
+    database.dispose()
+    yield folder / "patrolgate.db"
+
+
+@pytest.fixture
+def database(london: Path, tmp_path: Path) -> Iterator[Database]:
+    """A private copy of the London database."""
+    copy = tmp_path / "patrolgate.db"
+    copy.write_bytes(london.read_bytes())
+    database = create_database(f"sqlite:///{copy}")
+    database.migrate()
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+#: The day after the last event: 07:00 on 1 February 2021, London (GMT).
+DEMO_DAY = datetime(2021, 2, 1, 7, tzinfo=UTC)
+#: A coarse grid keeps the map's backtests quick in tests.
+CELL_SIZE = 500.0
+
+
+@pytest.fixture(scope="module")
+def recorded_london(london: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The London database with the map's four backtests recorded at the demo's date."""
+    folder = tmp_path_factory.mktemp("picture-recorded")
+    target = folder / "patrolgate.db"
+    target.write_bytes(london.read_bytes())
+    database = create_database(f"sqlite:///{target}")
+    database.migrate()
+    Picture(database, Settings(home=folder, cell_size=CELL_SIZE), lambda: DEMO_DAY).refresh()
+    database.dispose()
+    return target
+
+
+@pytest.fixture
+def recorded(recorded_london: Path, tmp_path: Path) -> Iterator[Database]:
+    """A private copy of the London database with the map's backtests recorded."""
+    copy = tmp_path / "patrolgate.db"
+    copy.write_bytes(recorded_london.read_bytes())
+    database = create_database(f"sqlite:///{copy}")
+    try:
+        yield database
+    finally:
+        database.dispose()
