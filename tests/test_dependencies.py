@@ -22,6 +22,7 @@ USED_INDIRECTLY = {
 IMPORT_NAMES = {
     "adbc-driver-sqlite": "adbc_driver_sqlite",
     "argon2-cffi": "argon2",
+    "scikit-learn": "sklearn",
     "pydantic-settings": "pydantic_settings",
 }
 

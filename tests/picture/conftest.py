@@ -14,6 +14,16 @@ from patrolgate.geo.areas import AreaLevel
 from patrolgate.picture import Picture
 from patrolgate.settings import Settings
 from patrolgate.store import Database, create_database
+from patrolgate.store.database import event_store_path
+
+
+def copy_sqlite(source: Path, target: Path) -> Path:
+    """A copy of an SQLite database with the event store beside it (both files)."""
+    target.write_bytes(source.read_bytes())
+    events = event_store_path(str(source))
+    if events.exists():
+        event_store_path(str(target)).write_bytes(events.read_bytes())
+    return target
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +44,7 @@ def london(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture
 def database(london: Path, tmp_path: Path) -> Iterator[Database]:
     """A private copy of the London database."""
-    copy = tmp_path / "patrolgate.db"
-    copy.write_bytes(london.read_bytes())
+    copy = copy_sqlite(london, tmp_path / "patrolgate.db")
     database = create_database(f"sqlite:///{copy}")
     database.migrate()
     try:
@@ -54,8 +63,7 @@ CELL_SIZE = 500.0
 def recorded_london(london: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The London database with the map's four backtests recorded at the demo's date."""
     folder = tmp_path_factory.mktemp("picture-recorded")
-    target = folder / "patrolgate.db"
-    target.write_bytes(london.read_bytes())
+    target = copy_sqlite(london, folder / "patrolgate.db")
     database = create_database(f"sqlite:///{target}")
     database.migrate()
     Picture(database, Settings(home=folder, cell_size=CELL_SIZE), lambda: DEMO_DAY).refresh()
@@ -66,8 +74,7 @@ def recorded_london(london: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture
 def recorded(recorded_london: Path, tmp_path: Path) -> Iterator[Database]:
     """A private copy of the London database with the map's backtests recorded."""
-    copy = tmp_path / "patrolgate.db"
-    copy.write_bytes(recorded_london.read_bytes())
+    copy = copy_sqlite(recorded_london, tmp_path / "patrolgate.db")
     database = create_database(f"sqlite:///{copy}")
     try:
         yield database

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from tests.picture.conftest import CELL_SIZE, DEMO_DAY
 
+from patrolgate.audit.chain import StoredEntry
 from patrolgate.demo.build import ROBBERY_WEAPONS
 from patrolgate.events.generic_csv import parse_generic_csv
 from patrolgate.ingest import AreaAssigner, store_parsed_file
@@ -20,7 +20,7 @@ from patrolgate.picture import MapWindow, Picture
 from patrolgate.picture.accuracy import notify_if_fallen_back
 from patrolgate.settings import Settings
 from patrolgate.store import Database
-from patrolgate.store.audit_tables import AuditEntryRow
+from patrolgate.store.audit_repository import load_entries
 
 
 def _settings(tmp_path: Path, cell_size: float = CELL_SIZE) -> Settings:
@@ -159,13 +159,9 @@ def test_oversight_is_notified_when_the_model_stops_beating_counts(
     day = _day_record(picture)
     passing, failing = _with_winner(day, 0.3), _with_winner(day, -0.1)
 
-    def notifications() -> list[AuditEntryRow]:
+    def notifications() -> list[StoredEntry]:
         with database.sessions() as session:
-            return list(
-                session.scalars(
-                    select(AuditEntryRow).where(AuditEntryRow.action == "oversight.notified")
-                )
-            )
+            return [e for e in load_entries(session) if e.header.action == "oversight.notified"]
 
     before = len(notifications())
     notify_if_fallen_back(database, MapWindow.DAY, passing, passing, DEMO_DAY)
@@ -173,8 +169,8 @@ def test_oversight_is_notified_when_the_model_stops_beating_counts(
     notify_if_fallen_back(database, MapWindow.DAY, passing, failing, DEMO_DAY)
     entries = notifications()
     assert len(entries) == before + 1
-    assert entries[-1].subject == "forecast:1d"
-    assert "no longer beats the baseline" in (entries[-1].reason or "")
+    assert entries[-1].header.subject == "forecast:1d"
+    assert "no longer beats the baseline" in (entries[-1].header.reason or "")
     notify_if_fallen_back(database, MapWindow.DAY, failing, failing, DEMO_DAY)
     assert len(notifications()) == before + 1
 

@@ -37,7 +37,7 @@ def test_readyz_lists_what_is_still_warming(settings: Settings, database: Databa
         assert warming.status_code == 503
         assert warming.json() == {
             "status": "warming",
-            "warming": ["forecast", "borough boundaries", "ward boundaries"],
+            "warming": ["forecast", "borough boundaries", "ward boundaries", "places"],
         }
         assert client.get("/healthz").json() == {"status": "ok"}
         release.set()
