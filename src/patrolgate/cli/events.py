@@ -84,7 +84,8 @@ def summary(
     )
     with open_database(settings) as database:
         groups = summarise(database, keys, where)
-        ytd = year_to_date(database, where)
+        # Only the table prints the year-to-date line: JSON and CSV do not pay its counts.
+        ytd = year_to_date(database, where) if output is SummaryFormat.TABLE else None
     if output is SummaryFormat.JSON:
         print_json(groups)
         return
