@@ -5,6 +5,7 @@ backtest recorded, events fed."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -108,3 +109,29 @@ def test_the_algorithm_record_and_a_map_click_show_fed_events(world: World) -> N
     after = client.get("/api/v1/places", params={"lon": lon, "lat": lat}).json()
     assert after["recent_events"]["by_category"] == {"robbery": 3}
     assert "feed" in client.get("/algorithm").text
+
+
+def _stated_time(client: TestClient) -> str:
+    """The time the dashboard says its figures are for (``HH:MM``)."""
+    lede = client.get("/oversight").text.split('class="lede"', 1)[1]
+    return re.search(r"at \w{3} \d\d \w{3} \d{4} (\d\d:\d\d)", lede).group(1)  # type: ignore[union-attr]
+
+
+def test_the_next_minute_is_built_in_the_background(world: World, oversight: TestClient) -> None:
+    """A minute on with nothing changed, the last minute's page answers at once while the new
+    minute's is built; it then replaces it. Further on, the request builds its own."""
+    first = _stated_time(oversight)
+    world.clock.advance(minutes=1)
+    assert _stated_time(oversight) in {first, _minute_after(first)}
+    deadline = time.monotonic() + 30
+    while _stated_time(oversight) != _minute_after(first):
+        assert time.monotonic() < deadline, "the next minute was never built"
+        time.sleep(0.05)
+    world.clock.advance(minutes=10)
+    assert _stated_time(oversight) == _minute_after(first, 11)
+
+
+def _minute_after(stated: str, minutes: int = 1) -> str:
+    hour, minute = map(int, stated.split(":"))
+    total = hour * 60 + minute + minutes
+    return f"{total // 60 % 24:02d}:{total % 60:02d}"

@@ -6,8 +6,8 @@ clock. Every state change of a deployment, and every notification, is an audit e
 newest entry's sequence number says whether the first two changed; the pings and the survey
 results (imported, not audited) are told by their row count and newest id. The page states
 its time to the minute, so within a minute and without a change the figures are the same and
-are served from memory: a change is seen by the next request, and the clock at most a minute
-late.
+are served from memory: a change is seen by the next request; the next minute's figures are
+built in the background while the last minute's are served.
 """
 
 from __future__ import annotations
@@ -62,23 +62,57 @@ def build_dashboard(
 
 
 class DashboardCache:
-    """The last dashboard built, keyed on the data's signature and the minute it was for."""
+    """The last dashboard built, keyed on the data's signature and the minute it was for.
+
+    When only the minute moved on (by one), the last minute's figures are served while the
+    new minute's are built in the background, so that no request waits for the clock; a
+    change of the data is built at once, by the request that sees it.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[Any, ...] | None = None
         self._value: dict[str, Any] | None = None
+        self._building: tuple[Any, ...] | None = None
 
     def dashboard(
         self, database: Database, workflow: WorkflowContext, now: datetime, timezone: ZoneInfo
     ) -> dict[str, Any]:
         """The figures for ``now``'s minute, built only when the data or the minute changed."""
-        key = (*data_signature(database), now.replace(second=0, microsecond=0), str(timezone))
+        minute = now.replace(second=0, microsecond=0)
+        key = (*data_signature(database), str(timezone), minute)
         with self._lock:
-            if key == self._key and self._value is not None:
-                return self._value
-        value = build_dashboard(database, workflow, now, timezone)
+            if self._value is not None and self._key is not None:
+                if key == self._key:
+                    return self._value
+                if key[:-1] == self._key[:-1] and minute - self._key[-1] == timedelta(minutes=1):
+                    if self._building != key:
+                        self._building = key
+                        threading.Thread(
+                            target=self._build,
+                            args=(key, database, workflow, now, timezone),
+                            daemon=True,
+                        ).start()
+                    return self._value
+        return self._build(key, database, workflow, now, timezone)
+
+    def _build(
+        self,
+        key: tuple[Any, ...],
+        database: Database,
+        workflow: WorkflowContext,
+        now: datetime,
+        timezone: ZoneInfo,
+    ) -> dict[str, Any]:
+        try:
+            value = build_dashboard(database, workflow, now, timezone)
+        finally:
+            with self._lock:
+                if self._building == key:
+                    self._building = None
         with self._lock:
+            # Whichever build ends last is kept: each value is exactly its key's, so a request
+            # whose key differs builds its own (an older one costs a build, never a stale page).
             self._key, self._value = key, value
         return value
 
