@@ -14,7 +14,7 @@ from patrolgate.cli.context import console, open_database, print_json, settings_
 from patrolgate.csv_export import write_records
 from patrolgate.errors import InvalidInput
 from patrolgate.events.taxonomy import parse_category_filter
-from patrolgate.store.event_queries import EventFilter, GroupBy, summarise, year_to_date
+from patrolgate.store.event_summary import EventFilter, GroupBy, summarise, year_to_date
 
 events_app = typer.Typer(help="What the stored events hold.", no_args_is_help=True)
 
