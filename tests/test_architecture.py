@@ -8,7 +8,8 @@ a cycle between them (``api`` <-> ``web``) is as wrong as an import that runs up
 Imports belong at the top of a module. The command line is the exception, so that each
 command starts at once (issue 14): a ``cli`` module may import inside a command's body, but
 only what is heavy (a package of :data:`HEAVY_PACKAGES`, or one of ours whose own top-level
-imports reach one). The few function-level imports elsewhere are listed, each with its reason.
+imports reach one). Elsewhere, only an optional heavy package (:data:`LAZY_ANYWHERE`) and the few
+imports listed in :data:`LAZY_ELSEWHERE` may be imported inside a function, each for a reason.
 """
 
 from __future__ import annotations
@@ -76,21 +77,18 @@ HEAVY_PACKAGES = frozenset(
 )
 #: Parts whose functions may import heavy modules: the command line (``serve`` included).
 LAZY_PARTS = frozenset({"cli", "__main__"})
-#: Function-level imports outside the command line, each for a reason; a new one needs one.
+#: Optional heavy packages that the few functions needing them may import anywhere.
+LAZY_ANYWHERE: dict[str, str] = {
+    "adbc_driver_sqlite": "only the bulk writer needs it",
+    "cryptography": "only signing and checking an audit head or record needs it",
+    "matplotlib": "only drawing a chart or map needs it",
+    "openpyxl": "only the IMD workbook importer needs it",
+    "sklearn": "only fitting the learned ranker needs it",
+}
+#: Other function-level imports outside the command line, each for a reason.
 LAZY_ELSEWHERE: dict[tuple[str, str], str] = {
     ("api/routes_records.py", "datetime"): "in a handler (harmless; to be moved up)",
-    ("audit/heads.py", "cryptography.exceptions"): "only signing and checking a head need it",
-    ("audit/heads.py", "cryptography.hazmat.primitives"): "only signing a head needs it",
-    ("audit/heads.py", "cryptography.hazmat.primitives.asymmetric.ed25519"): "as above",
-    ("audit/heads.py", "cryptography.hazmat.primitives.kdf.hkdf"): "as above",
-    ("audit/heads.py", "cryptography.hazmat.primitives.serialization"): "as above",
-    ("evaluation/plots.py", "matplotlib"): "only drawing a chart needs it",
-    ("forecast/maps.py", "matplotlib"): "only drawing a map needs it",
-    ("oversight/charts.py", "matplotlib.figure"): "only drawing a chart needs it",
     ("forecast/ensemble.py", "patrolgate.forecast.registry"): "the registry lists the ensemble",
-    ("forecast/learned.py", "sklearn.ensemble"): "only fitting the learned ranker needs it",
-    ("oversight/sources.py", "openpyxl"): "only the IMD workbook importer needs it",
-    ("store/sqlite_bulk_load.py", "adbc_driver_sqlite.dbapi"): "only the bulk writer needs it",
     ("web/rendering.py", "patrolgate.web.deployment_pages"): "the pages module renders with it",
     ("workflow/areas.py", "numpy"): "only measuring a drawn area needs it",
     ("workflow/guide.py", "patrolgate.store.deployment_repository"): "read-side helper",
@@ -279,10 +277,12 @@ def lazy_import_violations(
     heavy: frozenset[str] = HEAVY_PACKAGES,
     parts: frozenset[str] = LAZY_PARTS,
     elsewhere: dict[tuple[str, str], str] | None = None,
+    optional: frozenset[str] | None = None,
 ) -> list[str]:
-    """Function-level imports that are neither of something heavy in the command line nor
-    listed with a reason elsewhere."""
+    """Function-level imports that are neither of something heavy in the command line, nor
+    of an optional heavy package, nor listed with a reason elsewhere."""
     listed = LAZY_ELSEWHERE if elsewhere is None else elsewhere
+    optional = frozenset(LAZY_ANYWHERE) if optional is None else optional
     violations = []
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root)
@@ -290,7 +290,7 @@ def lazy_import_violations(
             if _own_part(path, root) in parts:
                 if not is_heavy(name, root, heavy):
                     violations.append(f"{relative}:{line} imports {name} late: it is light")
-            elif (str(relative), name) not in listed:
+            elif (str(relative), name) not in listed and name.split(".")[0] not in optional:
                 violations.append(f"{relative}:{line} imports {name} inside a function")
     return violations
 
@@ -392,6 +392,7 @@ def test_only_the_command_line_imports_late_and_only_heavy_things() -> None:
         ("cli/run.py", "class C:\n    def m(self):\n        import json\n", True),
         ("geo/other.py", "def f():\n    import scipy\n", True),
         ("geo/other.py", "import scipy\n", False),
+        ("geo/other.py", "def f():\n    import matplotlib.pyplot\n", False),
     ],
 )
 def test_the_checker_finds_a_light_or_misplaced_late_import(
@@ -411,5 +412,7 @@ def test_the_checker_finds_a_light_or_misplaced_late_import(
         "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import scipy\nx = 1\n",
     )
     _write(root, relative, source)
-    violations = lazy_import_violations(root, frozenset({"scipy"}), frozenset({"cli"}), {})
+    violations = lazy_import_violations(
+        root, frozenset({"scipy"}), frozenset({"cli"}), {}, frozenset({"matplotlib"})
+    )
     assert bool(violations) == caught, violations
