@@ -105,3 +105,10 @@ def test_the_catalogue_names_every_command_each_module_registers() -> None:
         group = typer.main.get_group(holder)
         listed = {name for name, entry in CATALOGUE.items() if entry.module == module}
         assert set(group.commands) == listed, module
+
+
+def test_a_mistyped_command_is_offered_the_catalogues(tmp_path: Path) -> None:
+    """``patrolgate evnts`` suggests ``events`` though no command module is loaded."""
+    packages, done = loaded_by(tmp_path, "evnts")  # the probe keeps the exit to itself
+    assert "Did you mean 'events'?" in done.stderr
+    assert "sqlalchemy" not in packages

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 import typer
@@ -121,6 +122,18 @@ class CatalogueGroup(ErrorMappingGroup):
         command = load_command(cmd_name)
         self.commands[cmd_name] = command
         return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as error:  # typer's vendored click UsageError: "No such command"
+            message = getattr(error, "message", None)
+            if isinstance(message, str) and args and "Did you mean" not in message:
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:  # Typer suggests from the loaded commands only: offer them all
+                    suggestions = ", ".join(f"{m!r}" for m in matches)
+                    error.message = f"{message.rstrip('.')}. Did you mean {suggestions}?"  # type: ignore[attr-defined]
+            raise
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
