@@ -83,6 +83,17 @@ def test_importing_events_loads_no_forecasting(tmp_path: Path) -> None:
     assert packages.isdisjoint(SERVICE_AND_SCIENCE), sorted(packages & set(SERVICE_AND_SCIENCE))
 
 
+@pytest.mark.parametrize("group", ["report", "oversight", "deployment", "audit"])
+def test_groups_that_neither_forecast_nor_evaluate_load_no_scipy(
+    tmp_path: Path, group: str
+) -> None:
+    """Oversight's reports and monitor, the workflow and the audit trail load without the
+    forecasting library (the algorithm record and exposure report load it when they run)."""
+    packages, done = loaded_by(tmp_path, group, "--help")
+    assert done.returncode == 0, done.stderr
+    assert packages.isdisjoint(SERVICE_AND_SCIENCE), sorted(packages & set(SERVICE_AND_SCIENCE))
+
+
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_the_catalogue_shows_each_commands_own_help(name: str) -> None:
     """The line ``--help`` shows without loading a command is that command's first paragraph."""
