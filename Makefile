@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench-import bench-forecast bench-evaluation bench-api serve clean-demo
+.PHONY: demo test lint typecheck pytest bench-import bench-forecast bench-evaluation bench-api bench-cli serve clean-demo
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench-evaluation: $(STAMP)
 
 bench-api: $(STAMP)
 	$(BIN)/python benchmarks/api_benchmark.py
+
+bench-cli: $(STAMP)
+	$(BIN)/python benchmarks/bench_cli.py
 
 serve: $(STAMP)
 	$(BIN)/patrolgate serve

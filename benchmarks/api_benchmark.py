@@ -24,10 +24,19 @@ client on uvloop: see ``http_load.py``) runs on the same cores as the server, so
 figures include that contention: each line also prints the
 CPU milliseconds per request spent by the server process and by the client, and the load
 average is printed before and after each backend.
+**On the demo** (first; issue 13's three slow reads): the oversight dashboard
+(``/oversight``, as ``oversight1``), the public algorithm record (``/algorithm``) and a map
+click (``/api/v1/places`` at a random point in London, as ``analyst1``) against ``patrolgate
+serve`` in demo mode on the demo database under ``$PATROLGATE_HOME`` (``./patrolgate-data``
+when unset; built first with ``patrolgate demo --no-serve`` when it holds none; the benchmark
+adds an API token for each of the two users). Each read is measured one request at a time
+(the service's own latency) and paced at DEMO_CLIENTS Poisson clients of one request a
+second each, open loop; p50, p95, p99 and max are printed (target p99 < 200 ms).
+
 Request counts and duration are bounded. Prints figures; asserts nothing. For a quicker
 look, ``BENCH_API_ONLY=page,transition`` keeps the scenarios whose label holds one of the
-words and ``BENCH_API_BACKENDS=sqlite`` one backend. Run with
-``make bench-api``.
+words and ``BENCH_API_BACKENDS=sqlite`` one backend (``demo``, ``sqlite``, ``postgresql``).
+Run with ``make bench-api``.
 """
 
 from __future__ import annotations
@@ -81,10 +90,16 @@ IMPORT_ROWS = int(os.environ.get("BENCH_API_IMPORT_ROWS", "1000000"))
 TRANSITIONS = CLIENTS * REQUESTS_PER_CLIENT + 1 + 2 * PACED_BUDGET
 NOW = datetime(2021, 1, 12, 9, 0, tzinfo=UTC)
 WARD, LAMBETH = "E05000416", "E09000022"
+#: The demo's users whose tokens the demo section uses.
+DEMO_USERS = ("oversight1", "analyst1")
 #: Developers' filters: scenarios whose label contains one of these words (e.g. "page"),
 #: and the backends to run ("sqlite", "postgresql"); everything by default.
 ONLY = [w for w in os.environ.get("BENCH_API_ONLY", "").split(",") if w]
-BACKENDS = os.environ.get("BENCH_API_BACKENDS", "sqlite,postgresql").split(",")
+BACKENDS = os.environ.get("BENCH_API_BACKENDS", "demo,sqlite,postgresql").split(",")
+#: The demo's reads: requests one at a time, then paced clients (one request a second each).
+DEMO_SEQUENTIAL = 100
+DEMO_CLIENTS = 20
+DEMO_SECONDS = 10.0
 POSTGRES_URL = os.environ.get(
     "PATROLGATE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -272,8 +287,15 @@ async def closed_loop(base: str, next_request: Callable[[], Request], token: str
     return figures
 
 
-async def paced(base: str, next_request: Callable[[], Request], token: str, seed: int) -> Figures:
-    """CLIENTS clients, each with Poisson arrivals at PACED_RATE per second, open loop.
+async def paced(
+    base: str,
+    next_request: Callable[[], Request],
+    token: str,
+    seed: int,
+    clients: int = CLIENTS,
+    seconds: float = PACED_SECONDS,
+) -> Figures:
+    """``clients`` clients, each with Poisson arrivals at PACED_RATE per second, open loop.
 
     Latency runs from the scheduled arrival, so a late send (the client or server
     falling behind) counts against the service rather than being hidden.
@@ -281,16 +303,16 @@ async def paced(base: str, next_request: Callable[[], Request], token: str, seed
     figures = Figures()
     rng = random.Random(seed)
     schedules = []
-    for _ in range(CLIENTS):
+    for _ in range(clients):
         at, times = 0.0, []
         while True:
             at += rng.expovariate(PACED_RATE)
-            if at >= PACED_SECONDS:
+            if at >= seconds:
                 break
             times.append(at)
         schedules.append(times)
 
-    async with LoadClient(base, max_connections=CLIENTS) as http:
+    async with LoadClient(base, max_connections=clients) as http:
         await _send(http, next_request(), token)  # warm the connection
         origin = time.perf_counter()
 
@@ -312,6 +334,123 @@ async def paced(base: str, next_request: Callable[[], Request], token: str, seed
         await asyncio.gather(*(client(times) for times in schedules))
         figures.wall = time.perf_counter() - origin
     return figures
+
+
+async def one_at_a_time(
+    base: str, next_request: Callable[[], Request], token: str, count: int
+) -> Figures:
+    """``count`` requests from one client, each sent when the last has returned."""
+    figures = Figures()
+    async with LoadClient(base, max_connections=1) as http:
+        await _send(http, next_request(), token)  # warm the connection
+        origin = time.perf_counter()
+        for _ in range(count):
+            began = time.perf_counter()
+            try:
+                figures.record(began, await _send(http, next_request(), token))
+            except TRANSPORT_ERRORS as error:
+                figures.record(began, error)
+        figures.wall = time.perf_counter() - origin
+    return figures
+
+
+def percentiles_line(label: str, figures: Figures) -> str:
+    """p50, p95, p99 and max of one scenario, with its count and failures."""
+    if len(figures.latencies) < 2:
+        return f"{label:34} no requests measured"
+    cuts = quantiles(figures.latencies, n=100)
+    detail = ", ".join(f"{code}×{n}" for code, n in sorted(figures.failures.items()))
+    return (
+        f"{label:34} {len(figures.latencies):6d} {cuts[49]:8.1f} {cuts[94]:8.1f} "
+        f"{cuts[98]:8.1f} {max(figures.latencies):8.1f} {sum(figures.failures.values()):7d} "
+        f"{detail}"
+    )
+
+
+def wait_ready(base: str) -> None:
+    """Until every worker most likely answers /readyz 200 (a run of 10 per worker)."""
+    ready = 0
+    for _ in range(6000):
+        try:
+            ready = ready + 1 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200 else 0
+        except httpx.HTTPError:
+            ready = 0
+        if ready >= 10 * WORKERS:
+            return
+        time.sleep(0.1)
+
+
+def run_demo() -> None:
+    """The three reads issue 13 names, on the demo database, as the demo serves them."""
+    home = Path(os.environ.get("PATROLGATE_HOME", "patrolgate-data")).resolve()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PATROLGATE_DATABASE_URL", "PATROLGATE_NOW")
+    }
+    env |= {"PATROLGATE_HOME": str(home), "PATROLGATE_MODE": "demo"}
+    if not (home / "patrolgate.db").exists():
+        print(f"\nno demo under {home}: building it (patrolgate demo --no-serve)", flush=True)
+        subprocess.run(
+            [sys.executable, "-m", "patrolgate", "demo", "--no-serve"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    database = create_database(f"sqlite:///{home / 'patrolgate.db'}")
+    accounts = Accounts(database)
+    tokens = {login: accounts.create_token(login, "bench")[0] for login in DEMO_USERS}
+    database.dispose()
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "patrolgate", "serve"),
+            *("--port", str(port), "--workers", str(WORKERS)),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.perf_counter()
+        wait_ready(base)
+        print(
+            f"\nDemo at {home}, {WORKERS} server workers, ready after "
+            f"{time.perf_counter() - started:.0f} s ({load()})"
+        )
+        clicks = random.Random(13)
+
+        def map_click() -> Request:
+            lon, lat = clicks.uniform(-0.45, 0.2), clicks.uniform(51.33, 51.65)
+            return ("GET", f"/api/v1/places?lon={lon:.5f}&lat={lat:.5f}", None)
+
+        reads: list[tuple[str, Callable[[], Request], str]] = [
+            ("oversight dashboard (HTML)", lambda: ("GET", "/oversight", None), "oversight1"),
+            ("algorithm record (public HTML)", lambda: ("GET", "/algorithm", None), "analyst1"),
+            ("map click (places)", map_click, "analyst1"),
+        ]
+        header = (
+            f"{'request':34} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+            f"{'errors':>7} by status   (target p99 < 200 ms)"
+        )
+        print(f"one at a time: {DEMO_SEQUENTIAL} requests each, back to back")
+        print(header)
+        for label, factory, who in reads:
+            figures = timed(server.pid, one_at_a_time(base, factory, tokens[who], DEMO_SEQUENTIAL))
+            print(percentiles_line(label, figures), flush=True)
+        print(
+            f"paced: {DEMO_CLIENTS} clients × Poisson arrivals at {PACED_RATE:g}/s each "
+            f"({DEMO_CLIENTS * PACED_RATE:g} req/s offered) for {DEMO_SECONDS:g} s, open loop"
+        )
+        print(header)
+        for number, (label, factory, who) in enumerate(reads):
+            scenario = paced(base, factory, tokens[who], number, DEMO_CLIENTS, DEMO_SECONDS)
+            print(percentiles_line(label, timed(server.pid, scenario)), flush=True)
+        print(f"after: {load()}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def load() -> str:
@@ -343,17 +482,7 @@ def run_backend(name: str, database_url: str, home: Path) -> None:
     try:
         # Each new connection may reach any worker, and a worker answers 503 until its
         # forecast is fitted: wait for a run of 200s, so every worker is most likely warm.
-        ready = 0
-        for _ in range(6000):
-            try:
-                ready = (
-                    ready + 1 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200 else 0
-                )
-            except httpx.HTTPError:
-                ready = 0
-            if ready >= 10 * WORKERS:
-                break
-            time.sleep(0.1)
+        wait_ready(base)
         headers = {"Authorization": f"Bearer {tokens['analyst1']}"}
         httpx.get(f"{base}/api/v1/forecast", headers=headers, timeout=300)  # fit once
         proposals = iter(submitted)
@@ -468,6 +597,8 @@ def during_import(
 
 
 def main() -> None:
+    if "demo" in BACKENDS:
+        run_demo()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         if "sqlite" in BACKENDS:

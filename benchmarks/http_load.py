@@ -35,6 +35,7 @@ class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
         self.reusable = True
+        self.idle_since = 0.0
 
     async def exchange(self, request: bytes) -> Response:
         self.writer.write(request)
@@ -71,6 +72,10 @@ class _Connection:
 
     def close(self) -> None:
         self.writer.close()
+
+
+#: Idle connections older than this are closed rather than reused (seconds).
+KEEPALIVE_EXPIRY = 4.0
 
 
 class LoadClient:
@@ -111,10 +116,18 @@ class LoadClient:
 
     async def _acquire(self) -> _Connection:
         async with self._freed:
-            while not self._idle and self._open >= self._max:
-                await self._freed.wait()
-            if self._idle:
-                return self._idle.pop()
+            while True:
+                while not self._idle and self._open >= self._max:
+                    await self._freed.wait()
+                if not self._idle:
+                    break
+                connection = self._idle.pop()
+                if asyncio.get_running_loop().time() - connection.idle_since < KEEPALIVE_EXPIRY:
+                    return connection
+                # The server may be closing it (uvicorn keeps an idle connection 5 s): a
+                # request sent on it now could be cut off, as httpx's pool also avoids.
+                connection.close()
+                self._open -= 1
             self._open += 1
         try:
             reader, writer = await asyncio.open_connection(self.host, self.port)
@@ -128,6 +141,7 @@ class LoadClient:
     async def _release(self, connection: _Connection) -> None:
         async with self._freed:
             if connection.reusable:
+                connection.idle_since = asyncio.get_running_loop().time()
                 self._idle.append(connection)
             else:
                 connection.close()

@@ -15,11 +15,11 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 
 def _command_paths(command: Any, prefix: str) -> Iterator[str]:
-    # Typer vendors its own click, so groups are recognised by their sub-commands.
-    children = getattr(command, "commands", None)
-    if children:
-        for name, child in children.items():
-            yield from _command_paths(child, f"{prefix} {name}")
+    # Typer vendors its own click, so groups are recognised by their sub-commands; the root
+    # loads its commands on demand, so they are asked for by name.
+    if hasattr(command, "list_commands"):
+        for name in command.list_commands(None):
+            yield from _command_paths(command.get_command(None, name), f"{prefix} {name}")
     else:
         yield prefix
 

@@ -1,6 +1,8 @@
 """The ``patrolgate`` command line: one Typer app, commands grouped by concept.
 
-Each module of this package adds its commands to ``app`` through ``register(app)``.
+Each module of this package adds its commands to an app through ``register(app)``; the root
+group loads a module only when one of its commands runs (:mod:`patrolgate.cli.catalogue`),
+so a command pays for its own imports and no other's, and ``--help`` for none.
 Settings are built here, once, by the entry point, and reach commands through
 ``context.obj`` (see :func:`patrolgate.cli.context.settings_of`).
 """
@@ -9,25 +11,8 @@ from __future__ import annotations
 
 import typer
 
-from patrolgate.cli import (
-    areas,
-    audit,
-    backup,
-    demo,
-    deployments,
-    evaluating,
-    events,
-    forecasting,
-    importing,
-    intelligence,
-    oversight,
-    profiles,
-    records,
-    reports,
-    serve,
-    users,
-)
-from patrolgate.cli.context import ErrorMappingGroup, load_settings
+from patrolgate.cli.catalogue import CatalogueGroup
+from patrolgate.cli.context import load_settings
 
 app = typer.Typer(
     name="patrolgate",
@@ -35,7 +20,7 @@ app = typer.Typer(
     "for exceptional, area-based police deployments.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    cls=ErrorMappingGroup,
+    cls=CatalogueGroup,
 )
 
 
@@ -43,27 +28,6 @@ app = typer.Typer(
 def _root(ctx: typer.Context) -> None:
     """Build the settings once, from PATROLGATE_* variables."""
     ctx.obj = load_settings()
-
-
-for module in (
-    importing,
-    areas,
-    events,
-    demo,
-    users,
-    profiles,
-    intelligence,
-    records,
-    deployments,
-    audit,
-    forecasting,
-    serve,
-    oversight,
-    reports,
-    evaluating,
-    backup,
-):
-    module.register(app)
 
 
 def main() -> None:

@@ -7,16 +7,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from typer.core import TyperGroup
 
 from patrolgate.errors import PatrolGateError
-from patrolgate.settings import Settings
-from patrolgate.store import Database, create_database
+
+if TYPE_CHECKING:
+    from patrolgate.settings import Settings
+    from patrolgate.store import Database
 
 console = Console()
 error_console = Console(stderr=True)
@@ -31,6 +32,11 @@ class OutputFormat(StrEnum):
 
 def load_settings() -> Settings:
     """Build the settings from the environment, failing with exit code 2 on a bad value."""
+    # pydantic-settings: only when a command runs (``--help`` needs no settings).
+    from pydantic import ValidationError
+
+    from patrolgate.settings import Settings
+
     try:
         return Settings()
     except ValidationError as error:
@@ -50,6 +56,8 @@ def fail(message: str, exit_code: int) -> NoReturn:
 @contextmanager
 def open_database(settings: Settings) -> Iterator[Database]:
     """The migrated database named by the settings, disposed of afterwards."""
+    from patrolgate.store import create_database  # SQLAlchemy and Alembic: only here
+
     database = create_database(settings.resolved_database_url)
     try:
         database.migrate()
@@ -76,6 +84,8 @@ class ErrorMappingGroup(TyperGroup):
 
 def settings_of(ctx: typer.Context) -> Settings:
     """The settings the entry point built for this invocation."""
+    from patrolgate.settings import Settings
+
     root = ctx.find_root()
     if not isinstance(root.obj, Settings):
         root.obj = load_settings()

@@ -14,7 +14,7 @@ from patrolgate.cli.context import console, open_database, print_json, settings_
 from patrolgate.csv_export import write_records
 from patrolgate.errors import InvalidInput
 from patrolgate.events.taxonomy import parse_category_filter
-from patrolgate.store.event_queries import EventFilter, GroupBy, summarise, year_to_date
+from patrolgate.store.event_summary import EventFilter, GroupBy, summarise, year_to_date
 
 events_app = typer.Typer(help="What the stored events hold.", no_args_is_help=True)
 
@@ -84,7 +84,8 @@ def summary(
     )
     with open_database(settings) as database:
         groups = summarise(database, keys, where)
-        ytd = year_to_date(database, where)
+        # Only the table prints the year-to-date line: JSON and CSV do not pay its counts.
+        ytd = year_to_date(database, where) if output is SummaryFormat.TABLE else None
     if output is SummaryFormat.JSON:
         print_json(groups)
         return

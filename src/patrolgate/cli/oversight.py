@@ -1,4 +1,4 @@
-"""``patrolgate oversight ...`` and ``patrolgate import pas|imd|pings``: what MOPAC watches."""
+"""``patrolgate oversight ...``: what MOPAC watches (its importers: :mod:`.oversight_imports`)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,11 @@ from rich.table import Table
 from patrolgate.cli.context import (
     OutputFormat,
     console,
-    error_console,
     open_database,
     print_json,
     settings_of,
 )
-from patrolgate.cli.importing import import_app
 from patrolgate.oversight import (
-    import_imd,
-    import_pas,
-    import_pings,
     monitor,
     notifications,
     record_breaches,
@@ -29,7 +24,6 @@ from patrolgate.oversight import (
 )
 from patrolgate.oversight.charts import trend_png
 from patrolgate.oversight.facts import load_deployed
-from patrolgate.oversight.sources import SourceReport
 
 oversight_app = typer.Typer(
     help="Oversight: rarity monitor, notifications, trends, patrol tracking.",
@@ -39,69 +33,8 @@ Format = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``oversight`` group (the import commands join the ``import`` group)."""
+    """Add the ``oversight`` group."""
     app.add_typer(oversight_app, name="oversight")
-
-
-def _source_report(report: SourceReport, output: OutputFormat) -> None:
-    for problem in report.rejected:
-        error_console.print(problem, highlight=False, markup=False, soft_wrap=True)
-    if output is OutputFormat.JSON:
-        print_json(report.as_dict())
-    else:
-        console.print(
-            f"{report.path}: {report.rows_read} rows read, {report.stored} stored, "
-            f"{len(report.rejected)} rejected",
-            highlight=False,
-        )
-
-
-@import_app.command("pas")
-def import_pas_command(
-    ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="MOPAC PAS borough CSV (.csv or .csv.gz).")],
-    output: Format = OutputFormat.TABLE,
-) -> None:
-    """Import MOPAC Public Attitude Survey results by borough (trust, fairness, confidence...)."""
-    settings = settings_of(ctx)
-    with open_database(settings) as database:
-        _source_report(import_pas(database, path), output)
-
-
-@import_app.command("imd")
-def import_imd_command(
-    ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="GLA 'ID 2019 for London' LSOA workbook (.xlsx).")],
-    output: Format = OutputFormat.TABLE,
-) -> None:
-    """Import the Index of Multiple Deprivation 2019 for London LSOAs."""
-    settings = settings_of(ctx)
-    with open_database(settings) as database:
-        _source_report(import_imd(database, path), output)
-
-
-@import_app.command("pings")
-def import_pings_command(
-    ctx: typer.Context,
-    path: Annotated[
-        Path, typer.Argument(help="CSV of unit, time, lat, lon [, deployment]; no names.")
-    ],
-    output: Format = OutputFormat.TABLE,
-) -> None:
-    """Import patrol unit location pings (unit pseudonyms only; name-like columns are refused)."""
-    settings = settings_of(ctx)
-    with open_database(settings) as database:
-        report = import_pings(database, path, settings.tz)
-    for problem in report.rejected:
-        error_console.print(problem, highlight=False, markup=False, soft_wrap=True)
-    if output is OutputFormat.JSON:
-        print_json(report.as_dict())
-    else:
-        console.print(
-            f"{report.path}: {report.rows_read} rows read, {report.stored} stored, "
-            f"{report.duplicates} already stored, {len(report.rejected)} rejected",
-            highlight=False,
-        )
 
 
 @oversight_app.command("monitor")

@@ -15,14 +15,10 @@ from rich.table import Table
 
 from patrolgate.cli.context import console, open_database, print_json, settings_of
 from patrolgate.errors import InvalidInput
-from patrolgate.forecast import DEFAULT_MODEL
 from patrolgate.oversight import (
     DEFAULT_FEWER_THAN,
-    algorithm_record,
     community_confidence,
-    exposure_report,
     parse_month,
-    record_backtest,
     transparency_csv,
     transparency_report,
 )
@@ -156,6 +152,8 @@ def algorithm(
     ] = None,
 ) -> None:
     """The ATRS record (tier 1 and tier 2) of the forecasting tool, from the live configuration."""
+    from patrolgate.oversight.algorithm import algorithm_record, record_backtest  # SciPy
+
     settings = settings_of(ctx)
     document: dict[str, Any] | None = None
     if backtest_file is not None:
@@ -190,7 +188,9 @@ def exposure(
     ctx: typer.Context,
     start_day: Annotated[str, typer.Option("--from", help="First day (local), YYYY-MM-DD.")],
     end_day: Annotated[str, typer.Option("--to", help="Last day (local, inclusive).")],
-    model: Annotated[str, typer.Option("--model", help="Forecast model.")] = DEFAULT_MODEL,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Forecast model (default: the library's).")
+    ] = None,
     coverage: Annotated[
         float, typer.Option("--coverage", help="Share of the area in the top cells.")
     ] = 0.05,
@@ -200,6 +200,9 @@ def exposure(
     output_format: Annotated[TableFormat, typer.Option("--format")] = TableFormat.TABLE,
 ) -> None:
     """Forecast top cells and deployment hours by IMD 2019 decile, against victim-reported harm."""
+    from patrolgate.forecast import DEFAULT_MODEL  # SciPy: only here and in the algorithm record
+    from patrolgate.oversight.exposure import exposure_report
+
     settings = settings_of(ctx)
     if not 0 < coverage <= 1:
         raise InvalidInput(f"--coverage must be in (0, 1], not {coverage}")
@@ -214,7 +217,7 @@ def exposure(
             now=settings.clock_now(),
             timezone=settings.timezone,
             cell_size=settings.cell_size,
-            model=model,
+            model=model or DEFAULT_MODEL,
             coverage=coverage,
             forecast=not no_forecast,
         )

@@ -10,6 +10,7 @@ import os
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from patrolgate.cli.context import console, open_database, settings_of
 from patrolgate.settings import Mode, Settings
@@ -94,8 +95,6 @@ def serve(
 
 def serve_demo(settings: Settings, *, serve_too: bool) -> None:
     """After ``patrolgate demo``: demo accounts (demo mode), printed, then the service."""
-    from rich.table import Table
-
     from patrolgate.accounts.demo import DEMO_PASSWORD, ensure_demo_accounts
 
     if settings.mode is Mode.PRODUCTION:

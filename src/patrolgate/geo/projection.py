@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +31,14 @@ def choose_crs(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> str:
     return f"EPSG:{32600 + zone if mid_lat >= 0 else 32700 + zone}"
 
 
+@lru_cache(maxsize=32)
+def _transformer(source: str, target: str) -> Transformer:
+    """One transformer per pair of CRSs for the whole process: building one reads PROJ's
+    database (~60 ms), and a request that projects a few points should not pay it each time
+    (pyproj's transformers are safe to share between threads)."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
 @dataclass(frozen=True)
 class Projection:
     """Forward and inverse transforms between WGS84 and one projected CRS (metres)."""
@@ -41,13 +49,13 @@ class Projection:
         if not CRS.from_user_input(self.crs).is_projected:
             raise ValueError(f"{self.crs} is not a projected CRS in metres")
 
-    @cached_property
+    @property
     def _forward(self) -> Transformer:
-        return Transformer.from_crs(WGS84, self.crs, always_xy=True)
+        return _transformer(WGS84, self.crs)
 
-    @cached_property
+    @property
     def _inverse(self) -> Transformer:
-        return Transformer.from_crs(self.crs, WGS84, always_xy=True)
+        return _transformer(self.crs, WGS84)
 
     def to_xy(
         self, lon: NDArray[np.float64], lat: NDArray[np.float64]

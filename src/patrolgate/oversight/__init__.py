@@ -8,9 +8,11 @@
 * :mod:`~patrolgate.oversight.tracking`: unit pings, dosage and compliance.
 """
 
-from patrolgate.oversight.algorithm import algorithm_record, latest_backtest, record_backtest
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from patrolgate.oversight.confidence import community_confidence
-from patrolgate.oversight.exposure import exposure_report
 from patrolgate.oversight.rarity import monitor, notifications, record_breaches
 from patrolgate.oversight.seed import seed_demo_oversight
 from patrolgate.oversight.sources import import_imd, import_pas
@@ -21,6 +23,26 @@ from patrolgate.oversight.transparency import (
     transparency_csv,
     transparency_report,
 )
+
+if TYPE_CHECKING:
+    from patrolgate.oversight.algorithm import algorithm_record, latest_backtest, record_backtest
+    from patrolgate.oversight.exposure import exposure_report
+
+
+def __getattr__(name: str) -> Any:
+    """The algorithm record and the exposure report, imported on first use: they read
+    forecasts, and the forecasting library (SciPy) should not load with every part of
+    oversight (a command that imports pings or prints the transparency report)."""
+    if name in ("algorithm_record", "latest_backtest", "record_backtest"):
+        from patrolgate.oversight import algorithm
+
+        return getattr(algorithm, name)
+    if name == "exposure_report":
+        from patrolgate.oversight import exposure
+
+        return exposure.exposure_report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_FEWER_THAN",

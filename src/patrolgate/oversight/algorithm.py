@@ -269,11 +269,15 @@ def _accuracy(database: Database) -> dict[str, Any]:
 #: without an import run reach it through :func:`forget_events_held` (the picture calls it
 #: when told that events changed).
 _held: dict[tuple[str, int | None], list[dict[str, Any]]] = {}
+#: How many times the counts were forgotten: part of the record's key, so that a record built
+#: from counts since dropped is built again.
+_forgotten = [0]
 
 
 def forget_events_held() -> None:
     """Drop the remembered counts of events held (events changed)."""
     _held.clear()
+    _forgotten[0] += 1
 
 
 def _events_held(database: Database) -> list[dict[str, Any]]:
@@ -322,7 +326,7 @@ def algorithm_record(database: Database, settings: Settings) -> dict[str, Any]:
             settings.cell_size,
             settings.timezone,
             settings.mode.value,
-            len(_held),
+            _forgotten[0],
         )
     if key not in _records:
         _records.clear()

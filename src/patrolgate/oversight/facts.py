@@ -6,6 +6,7 @@ Read-only: oversight never changes a deployment. Only deployments that were auth
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -184,11 +185,15 @@ def profile_for(deployed: Deployed) -> PolicyProfile:
             ) from error
 
 
-def area_rows(session: Session, level: str | None = None) -> list[AreaRow]:
-    """Stored areas, of one level or all."""
+def area_rows(
+    session: Session, level: str | None = None, *, codes: Collection[str] | None = None
+) -> list[AreaRow]:
+    """Stored areas: of one level, or with one of ``codes``, or all."""
     query = select(AreaRow).order_by(AreaRow.code)
     if level is not None:
         query = query.where(AreaRow.level == level)
+    if codes is not None:
+        query = query.where(AreaRow.code.in_(sorted(codes)))
     return list(session.scalars(query))
 
 

@@ -146,11 +146,14 @@ def _breach(
 
 def _places(database: Database, deployed: Sequence[Deployed]) -> dict[tuple[str, str], _Place]:
     wanted_areas = {c for d in deployed for c in d.area_codes}
+    wanted_boroughs = {c for d in deployed for c in d.borough_codes}
     places: dict[tuple[str, str], _Place] = {}
     with database.sessions() as session:
-        for row in area_rows(session):
+        # Only the places deployed in, not every stored boundary: their geometries are
+        # large, and decoding all London's boroughs took most of the dashboard's time.
+        for row in area_rows(session, codes=wanted_areas | wanted_boroughs):
             scope = "borough" if row.level == "borough" else "area"
-            if scope == "area" and row.code not in wanted_areas:
+            if row.code not in (wanted_boroughs if scope == "borough" else wanted_areas):
                 continue
             places[(scope, row.code)] = _Place(
                 scope, row.code, row.name, row.area_m2 / 1e6, shape(row.geometry)
@@ -264,7 +267,7 @@ def _source(subject: str | None) -> str:
 def notifications(database: Database, limit: int = 200) -> list[dict[str, Any]]:
     """Oversight notifications on the record (the workflow's and the monitor's), newest first."""
     with database.sessions() as session:
-        entries = [e for e in load_entries(session) if e.header.action == NOTIFIED]
+        entries = load_entries(session, action=NOTIFIED)  # not the whole trail's payloads
     return [
         {
             "seq": e.seq,

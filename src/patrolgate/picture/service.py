@@ -29,7 +29,12 @@ from patrolgate.errors import InvalidInput
 from patrolgate.events.taxonomy import SERIOUS_VIOLENCE
 from patrolgate.forecast import Forecaster, make_model
 from patrolgate.geo.projection import Projection
-from patrolgate.oversight.algorithm import forget_events_held, map_backtests, recorded_accuracy
+from patrolgate.oversight.algorithm import (
+    algorithm_record,
+    forget_events_held,
+    map_backtests,
+    recorded_accuracy,
+)
 from patrolgate.picture.accuracy import data_version, record_map_backtests
 from patrolgate.picture.study import Study, events_up_to, recent_counts
 from patrolgate.picture.windows import MAP_COVERAGE, TITLES, MapWindow, map_window
@@ -215,6 +220,8 @@ class Picture:
             # request after new events pays for the fit.
             for window in served:
                 self.forecast_serialised(window)
+            # And the public algorithm record, which counts every event held.
+            algorithm_record(self.database, self.settings)
             return recorded
 
     def _current_event_version(self) -> int | None:
@@ -238,10 +245,11 @@ class Picture:
         return False
 
     def warm(self) -> None:
-        """Load what requests read (the study, the places' counts) and schedule the map's
-        backtests if any is missing; the service calls it once at start-up."""
+        """Load what requests read (the study, the places' counts, the algorithm record) and
+        schedule the map's backtests if any is missing; the service calls it once at start-up."""
         self.study()
         self._recent_counts()
+        algorithm_record(self.database, self.settings)
         self.ensure_recorded()
 
     def ensure_recorded(self) -> bool:

@@ -143,9 +143,13 @@ def _stored(entry: AuditEntryRow, payload: AuditPayloadRow | None) -> StoredEntr
 
 
 def load_entries(
-    session: Session, *, deployment_id: str | None = None, after_seq: int = 0
+    session: Session,
+    *,
+    deployment_id: str | None = None,
+    after_seq: int = 0,
+    action: str | None = None,
 ) -> list[StoredEntry]:
-    """Entries in stored order, all of them or one deployment's."""
+    """Entries in stored order, all of them, one deployment's or one action's."""
     query = (
         select(AuditEntryRow, AuditPayloadRow)
         .outerjoin(AuditPayloadRow, AuditPayloadRow.seq == AuditEntryRow.seq)
@@ -154,6 +158,8 @@ def load_entries(
     )
     if deployment_id is not None:
         query = query.where(AuditEntryRow.deployment_id == deployment_id)
+    if action is not None:
+        query = query.where(AuditEntryRow.action == action)
     return [_stored(entry, payload) for entry, payload in session.execute(query).all()]
 
 

@@ -9,7 +9,6 @@ recorded on purpose and on the audit trail.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -23,21 +22,18 @@ from patrolgate.audit import HeadSigner
 from patrolgate.oversight import (
     DEFAULT_FEWER_THAN,
     algorithm_record,
-    community_confidence,
     monitor,
-    notifications,
     parse_month,
     record_breaches,
-    track_all,
     transparency_csv,
     transparency_report,
 )
 from patrolgate.oversight.charts import trend_png
+from patrolgate.oversight.dashboard import DASHBOARDS
 from patrolgate.oversight.facts import load_deployed
 from patrolgate.policy import Role
 from patrolgate.web.rendering import page
 from patrolgate.workflow import NotAuthorised, audit_trail
-from patrolgate.workflow.tasks import overdue_tasks
 
 router = APIRouter(include_in_schema=False)
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
@@ -105,21 +101,9 @@ def _oversight_only(found: Identity) -> None:
 
 
 def _dashboard(services: Services) -> dict[str, Any]:
-    now = services.clock()
-    database = services.database
-    rarity = monitor(database, now)
-    tracking = [t.as_dict() for t in track_all(database, now)]
-    confidence = community_confidence(database, now - timedelta(days=365), now, now=now)
-    return {
-        "now_local": now.astimezone(services.settings.tz).strftime("%a %d %b %Y %H:%M %Z"),
-        "rarity": rarity,
-        "breaches": rarity.breaches,
-        "notifications": notifications(database, limit=50),
-        "overdue": overdue_tasks(services.workflow),
-        "tracking": tracking,
-        "flagged": sum(len(t["flags"]) for t in tracking),
-        "confidence": confidence,
-    }
+    return DASHBOARDS.dashboard(
+        services.database, services.workflow, services.clock(), services.settings.tz
+    )
 
 
 @router.get("/oversight")
