@@ -16,7 +16,7 @@ from patrolgate.picture import MAP_COVERAGE
 from patrolgate.store.tables import AreaRow
 from patrolgate.web.forms import NDM_STAGES, OPTION_ROWS, PLAN
 from patrolgate.web.rendering import page
-from patrolgate.workflow.inbox import inbox_of
+from patrolgate.workflow.inbox import NOTIFICATIONS_WINDOW, inbox_of
 from patrolgate.workflow.intelligence_records import AUTHORS, CONDITIONAL_READERS
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +49,13 @@ def _inbox(services: Services, found: Identity) -> list[dict[str, Any]]:
 @router.get("/inbox")
 def inbox_page(request: Request, services: ServicesDep, found: IdentityDep) -> Response:
     """What awaits me."""
-    return page(request, "inbox.html", found, items=_inbox(services, found))
+    return page(
+        request,
+        "inbox.html",
+        found,
+        items=_inbox(services, found),
+        notification_days=NOTIFICATIONS_WINDOW.days,
+    )
 
 
 @router.get("/deployments")

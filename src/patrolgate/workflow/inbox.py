@@ -1,20 +1,32 @@
 """Each user's inbox: the deployments awaiting an action only they (or their role and
-borough) can take, from the same rule evaluation that decides (:mod:`.guide`)."""
+borough) can take, from the same rule evaluation that decides (:mod:`.guide`); and the
+navigation each role sees (what it may open, how much awaits it)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from patrolgate.audit import jsonable
 from patrolgate.policy import Role
+from patrolgate.store.audit_repository import load_head
+from patrolgate.store.audit_tables import AuditEntryRow, AuditPayloadRow
 from patrolgate.store.deployment_repository import area_names, deployment_ids, open_tasks
 from patrolgate.store.workflow_tables import DeploymentRow
 from patrolgate.workflow.actors import Actor
 from patrolgate.workflow.guide import AWAITING, evaluate_in, owed
 from patrolgate.workflow.lifecycle import State
 from patrolgate.workflow.service import Workflow
-from patrolgate.workflow.tasks import DEBRIEF, describe_task
+from patrolgate.workflow.tasks import DEBRIEF, NOTIFIED, describe_task
 from patrolgate.workflow.views import summary_of
+
+#: How far back oversight's inbox lists the notifications sent to it.
+NOTIFICATIONS_WINDOW = timedelta(days=30)
 
 
 def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
@@ -48,6 +60,7 @@ def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
                 {"deployment": summary, "actions": due, "why": why, "ready": evaluation.ready}
             )
         if actor.role is Role.OVERSIGHT:
+            items += _notifications(workflow, session, now)
             items += [
                 {
                     "deployment": jsonable(
@@ -69,3 +82,83 @@ def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
                 if (found := session.get(DeploymentRow, t.deployment_id)) is not None
             ]
     return items
+
+
+def _notifications(workflow: Workflow, session: Session, now: datetime) -> list[dict[str, Any]]:
+    """Oversight's notifications of the last :data:`NOTIFICATIONS_WINDOW`, newest first."""
+    rows = session.execute(
+        select(
+            AuditEntryRow.seq,
+            AuditEntryRow.recorded_at,
+            AuditEntryRow.deployment_id,
+            func.coalesce(AuditEntryRow.reason, AuditPayloadRow.reason),
+        )
+        .outerjoin(AuditPayloadRow, AuditPayloadRow.seq == AuditEntryRow.seq)
+        .where(
+            AuditEntryRow.action == NOTIFIED,
+            AuditEntryRow.recorded_at >= now - NOTIFICATIONS_WINDOW,
+        )
+        .order_by(AuditEntryRow.seq.desc())
+    ).all()
+    return [
+        {
+            "notification": {
+                "seq": int(seq),
+                "at_local": workflow.local(at),
+                "deployment_id": deployment_id,
+                "reason": reason or "(reason removed under the retention schedule)",
+            },
+            "actions": [],
+            "why": [f"notification: {reason or 'reason removed under retention'}"],
+            "ready": False,
+        }
+        for seq, at, deployment_id, reason in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What the navigation offers someone: the pages their role opens, and their inbox count."""
+
+    may_propose: bool
+    oversight: bool
+    inbox_count: int
+
+
+def may_propose(workflow: Workflow, actor: Actor) -> bool:
+    """Whether any installed profile's ``[propose]`` authority admits ``actor`` (the same
+    declaration :func:`patrolgate.workflow.rules.require_authority` checks on a proposal)."""
+    installed = workflow.list_profiles(actor)
+    return any(p.profile.propose.allows(actor.role, actor.rank) for p in installed)
+
+
+def navigation_of(workflow: Workflow, actor: Actor) -> Navigation:
+    """The navigation for ``actor``; computed again only when the audit trail (every change
+    of state is on it) or the minute changes."""
+    with workflow.database.reads() as session:
+        head, _ = load_head(session)
+    minute = workflow.now().replace(second=0, microsecond=0)
+    return _navigation(
+        _NavigationKey(workflow, str(workflow.database.engine.url), actor, head, minute)
+    )
+
+
+@dataclass(frozen=True)
+class _NavigationKey:
+    """What a navigation depends on (the workflow is carried, not compared)."""
+
+    workflow: Workflow = field(compare=False, hash=False)
+    database: str
+    actor: Actor
+    head: int
+    minute: datetime
+
+
+@lru_cache(maxsize=256)
+def _navigation(key: _NavigationKey) -> Navigation:
+    workflow, actor = key.workflow, key.actor
+    return Navigation(
+        may_propose=may_propose(workflow, actor),
+        oversight=actor.role is Role.OVERSIGHT,
+        inbox_count=len(inbox_of(workflow, actor)),
+    )
