@@ -93,9 +93,7 @@ def _form(
 
 
 @router.get("/login")
-def login_form(
-    request: Request, found: OptionalIdentityDep, next: str | None = None
-) -> Response:
+def login_form(request: Request, found: OptionalIdentityDep, next: str | None = None) -> Response:
     """The sign-in form (also to switch user); someone already signed in is offered the way
     on to ``next`` first."""
     return _form(request, next, signed_in_as=found.actor.login if found else None)

@@ -60,7 +60,16 @@ def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
                 {"deployment": summary, "actions": due, "why": why, "ready": evaluation.ready}
             )
         if actor.role is Role.OVERSIGHT:
-            items += _notifications(workflow, session, now)
+            # A missed deadline still open is listed once, as overdue, not again as notified.
+            still_open = {t.deployment_id for t in overdue}
+            items += [
+                n
+                for n in _notifications(workflow, session, now)
+                if not (
+                    n["notification"]["subject"].startswith("task:")
+                    and n["notification"]["deployment_id"] in still_open
+                )
+            ]
             items += [
                 {
                     "deployment": jsonable(
@@ -91,6 +100,7 @@ def _notifications(workflow: Workflow, session: Session, now: datetime) -> list[
             AuditEntryRow.seq,
             AuditEntryRow.recorded_at,
             AuditEntryRow.deployment_id,
+            AuditEntryRow.subject,
             func.coalesce(AuditEntryRow.reason, AuditPayloadRow.reason),
         )
         .outerjoin(AuditPayloadRow, AuditPayloadRow.seq == AuditEntryRow.seq)
@@ -106,13 +116,14 @@ def _notifications(workflow: Workflow, session: Session, now: datetime) -> list[
                 "seq": int(seq),
                 "at_local": workflow.local(at),
                 "deployment_id": deployment_id,
+                "subject": subject or "",
                 "reason": reason or "(reason removed under the retention schedule)",
             },
             "actions": [],
             "why": [f"notification: {reason or 'reason removed under retention'}"],
             "ready": False,
         }
-        for seq, at, deployment_id, reason in rows
+        for seq, at, deployment_id, subject, reason in rows
     ]
 
 
