@@ -3,11 +3,10 @@ one public line per authorisation, ended months only, the chain head verifies.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import csv
 import io
 import itertools
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.workflow.scenario import WARD_L1, WARD_L2, WARD_S1, Clock, debrief, ready_deployment

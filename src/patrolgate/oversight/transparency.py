@@ -45,8 +45,8 @@ from patrolgate.store.workflow_tables import (
 )
 from patrolgate.timekeeping import month_interval
 
-#: Counts below this are published as "fewer than N" (design: small enough to keep rare
-#: deployments visible, large enough that a single arrest or complaint cannot be read off).
+#: Outcome counts below this are withheld (design: small enough to keep most figures
+#: visible, large enough that a single arrest or complaint cannot be read off).
 DEFAULT_FEWER_THAN = 3
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -295,8 +295,8 @@ def public_lines(
         )
         codes = sorted({c for d in deployed for c in d.area_codes})
         area_names: dict[str, str] = {
-            code: name
-            for code, name in session.execute(
+            row.code: row.name
+            for row in session.execute(
                 select(AreaRow.code, AreaRow.name).where(AreaRow.code.in_(codes))
             )
         }

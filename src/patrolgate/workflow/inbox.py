@@ -150,7 +150,9 @@ def navigation_of(workflow: Workflow, actor: Actor) -> Navigation:
         head, _ = load_head(session)
     minute = workflow.now().replace(second=0, microsecond=0)
     return _navigation(
-        _NavigationKey(workflow, str(workflow.database.engine.url), actor, head, minute)
+        _NavigationKey(
+            workflow, id(workflow), str(workflow.database.engine.url), actor, head, minute
+        )
     )
 
 
@@ -159,6 +161,7 @@ class _NavigationKey:
     """What a navigation depends on (the workflow is carried, not compared)."""
 
     workflow: Workflow = field(compare=False, hash=False)
+    identity: int
     database: str
     actor: Actor
     head: int
