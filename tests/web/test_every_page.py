@@ -248,3 +248,23 @@ def test_the_area_picker_filters_wards_and_previews_the_choice(
     assert page.locator("#step-next").is_hidden()  # no dead "Next" on the last step
     assert page.get_by_role("button", name="Submit the proposal").is_visible()
     assert not problems, "\n".join(problems)
+
+
+def test_the_area_picker_works_without_javascript(browser: Any, live_service: LiveService) -> None:
+    """Without JavaScript: every step shows, the wards are a plain list named with their
+    borough, the search box and the step buttons are not offered."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 900})
+    try:
+        page = _sign_in(context, live_service, "proposer1")
+        page.goto(f"{live_service.url}/deployments/new")
+        assert page.locator("fieldset.step").count() == 5
+        assert all(page.locator("fieldset.step").nth(i).is_visible() for i in range(5))
+        assert page.get_by_label("Wards").is_visible()
+        assert page.locator("#area-wards option[value='E05000416']").inner_text() == (
+            "Bishop's, Lambeth"
+        )
+        assert not page.locator("#area-search").is_visible()
+        assert not page.locator("#step-next").is_visible()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()

@@ -52,12 +52,14 @@ def test_propose_is_offered_to_the_roles_the_profiles_let_propose(world: World) 
 
 
 def test_the_inbox_count_is_in_the_navigation(world: World) -> None:
-    """A deployment awaiting authorisation: 1 in the authoriser's navigation, none for an
-    analyst."""
+    """A deployment awaiting authorisation: 1 in the authoriser's navigation (the inbox
+    names the power and the ward), none for an analyst."""
     world.ready_deployment()
     nav = _nav(_page(world, "sfc.adams", "/map"))
     assert re.search(r'data-testid="inbox-count">1<', nav)
     assert 'data-testid="inbox-count"' not in _nav(_page(world, "analyst1", "/map"))
+    inbox = _page(world, "sfc.adams", "/inbox")
+    assert "Armed foot patrol in an area" in inbox and " in Brixton Hill," in inbox
 
 
 def test_oversight_sees_its_notifications_in_its_inbox(world: World) -> None:

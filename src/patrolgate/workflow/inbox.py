@@ -56,8 +56,16 @@ def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
                     f"debrief {'overdue since' if status['status'] == 'overdue' else 'due by'} "
                     f"{workflow.local(task.due_at)}"
                 )
+            wards = area_names(session, row.area_codes)
             items.append(
-                {"deployment": summary, "actions": due, "why": why, "ready": evaluation.ready}
+                {
+                    "deployment": summary,
+                    "power": (row.profile or {}).get("title") or row.profile_name,
+                    "where": [wards.get(code, code) for code in row.area_codes],
+                    "actions": due,
+                    "why": why,
+                    "ready": evaluation.ready,
+                }
             )
         if actor.role is Role.OVERSIGHT:
             # A missed deadline still open is listed once, as overdue, not again as notified.
