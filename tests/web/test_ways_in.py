@@ -73,6 +73,7 @@ def test_oversight_sees_its_notifications_in_its_inbox(world: World) -> None:
     world.workflow.sweep()
     overdue = _page(world, "oversight1", "/inbox")
     assert "deadline missed" in overdue and told in overdue
+    assert "Section 60 stop and search" in overdue and " in Brixton Hill," in overdue
     assert 'data-testid="inbox-notifications"' not in overdue  # listed once, as overdue
     assert re.search(r'data-testid="inbox-count">1<', _nav(overdue))
     world.workflow.record_notice("tfc1", told, informed="tfc1", note="By phone, late.")

@@ -56,12 +56,10 @@ def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
                     f"debrief {'overdue since' if status['status'] == 'overdue' else 'due by'} "
                     f"{workflow.local(task.due_at)}"
                 )
-            wards = area_names(session, row.area_codes)
             items.append(
                 {
                     "deployment": summary,
-                    "power": (row.profile or {}).get("title") or row.profile_name,
-                    "where": [wards.get(code, code) for code in row.area_codes],
+                    **_named(session, row),
                     "actions": due,
                     "why": why,
                     "ready": evaluation.ready,
@@ -88,6 +86,7 @@ def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
                             now,
                         )
                     ),
+                    **_named(session, found),
                     "actions": [],
                     "why": [
                         f"deadline missed: {describe_task(t, now)['what']} was due by "
@@ -99,6 +98,15 @@ def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
                 if (found := session.get(DeploymentRow, t.deployment_id)) is not None
             ]
     return items
+
+
+def _named(session: Session, row: DeploymentRow) -> dict[str, Any]:
+    """The power and the wards of a deployment, in words."""
+    wards = area_names(session, row.area_codes)
+    return {
+        "power": (row.profile or {}).get("title") or row.profile_name,
+        "where": [wards.get(code, code) for code in row.area_codes],
+    }
 
 
 def _notifications(workflow: Workflow, session: Session, now: datetime) -> list[dict[str, Any]]:
