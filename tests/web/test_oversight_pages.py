@@ -11,6 +11,7 @@ import pytest
 import scenario
 
 from conftest import PASSWORD, LiveService, shot
+from patrolgate.audit import GENESIS
 from patrolgate.oversight import parse_month, transparency_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -59,13 +60,19 @@ def sign_in(context: Any, service: LiveService, login: str) -> Any:
 def test_transparency_page_is_public_and_its_head_verifies(
     context: Any, live_service: LiveService, s60: str
 ) -> None:
-    """Without signing in: Lambeth's s60 row, counts as 'fewer than 3', the chain head."""
+    """Without signing in: Lambeth's s60 row in plain words, the month so far, the chain
+    head at the end of yesterday, and the deployment's public line."""
     month = live_service.clock.now.astimezone(live_service.workflow.timezone).strftime("%Y-%m")
     page = context.new_page()
     page.goto(f"{live_service.url}/transparency?month={month}")
-    row = page.locator("tr[data-borough='E09000022']", has_text="s60-statutory")
-    assert "fewer than 3" in row.inner_text()
-    assert "fewer than 3" in page.get_by_test_id("suppression").inner_text()
+    row = page.locator("tr[data-borough='E09000022'][data-profile='s60-statutory']")
+    assert "Stop and search without suspicion (section 60)" in row.inner_text()
+    assert "s60-statutory" not in page.locator("main").inner_text()
+    assert "imminent-intelligence" not in page.locator("main").inner_text()
+    assert "so far, at" in page.get_by_test_id("report-title").inner_text()
+    assert "withheld" in page.get_by_test_id("suppression").inner_text()
+    line = page.get_by_test_id("public-lines").locator(f"li[data-deployment='{s60}']")
+    assert "superintendent rank" in line.inner_text()
     seq = int(page.get_by_test_id("head-seq").inner_text())
     hash_ = page.get_by_test_id("head-hash").inner_text().strip()
     expected = transparency_report(
@@ -75,7 +82,11 @@ def test_transparency_page_is_public_and_its_head_verifies(
         timezone=live_service.workflow.timezone,
     )["audit_head"]
     assert (seq, hash_) == (expected["seq"], expected["hash"])
-    assert live_service.workflow.verify_audit((seq, hash_)).ok
+    # The month runs: the head quoted is yesterday's (a finished day), when nothing was yet
+    # on the chain (this module's cast and deployments are all of 12 January).
+    text = page.get_by_test_id("audit-head").inner_text()
+    assert "At the end of 11 January 2021" in text and "no entry" in text
+    assert (seq, hash_) == (0, GENESIS)
     shot(page, "oversight-transparency")
     csv = page.request.get(f"{live_service.url}/transparency.csv?month={month}")
     assert csv.ok and hash_ in csv.text()

@@ -89,7 +89,9 @@ def transparency(
     output_format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.HTML,
     fewer_than: Annotated[
         int,
-        typer.Option("--fewer-than", help="Show counts from 1 to N-1 as 'fewer than N'."),
+        typer.Option(
+            "--fewer-than", help="Withhold outcome counts from 1 to N-1 (and their complements)."
+        ),
     ] = DEFAULT_FEWER_THAN,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")] = None,
 ) -> None:
@@ -107,8 +109,8 @@ def transparency(
     else:
         _write(render_html("oversight/transparency_file.html", report=report), output)
     head = report["audit_head"]
-    if output is not None or output_format is not ReportFormat.JSON:
-        sys.stderr.write(f"audit chain head at the end of {month}: {head['seq']}:{head['hash']}\n")
+    if head is not None and (output is not None or output_format is not ReportFormat.JSON):
+        sys.stderr.write(f"audit chain head {head['as_of']}: {head['seq']}:{head['hash']}\n")
 
 
 def _record_text(record: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from patrolgate.web import actions, deployment_pages, oversight_pages, pages, signin
@@ -12,12 +12,17 @@ from patrolgate.web.rendering import render_error
 
 STATIC = Path(__file__).parent / "static"
 
+#: Every router of the browser UI: its pages and form handlers.
+ROUTERS: tuple[APIRouter, ...] = tuple(
+    module.router for module in (signin, pages, deployment_pages, actions, oversight_pages)
+)
+
 
 def mount(app: FastAPI) -> None:
     """Add the pages, the form handlers and the static files to ``app``."""
-    for module in (signin, pages, deployment_pages, actions, oversight_pages):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-__all__ = ["mount", "render_error"]
+__all__ = ["ROUTERS", "mount", "render_error"]

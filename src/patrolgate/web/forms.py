@@ -8,6 +8,8 @@ the force's zone is refused, never guessed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -159,6 +161,39 @@ def rationale_of(form: FormData) -> Rationale:
         "rights_consideration": optional(form, "rights_consideration"),
     }
     return parse_document(Rationale, data, "the proposal")
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    """One area a form offers: a ward is named with its borough (ward names repeat)."""
+
+    code: str
+    name: str
+    borough: str | None = None
+
+    @property
+    def label(self) -> str:
+        """E.g. ``Brixton Hill, Lambeth``."""
+        return f"{self.name}, {self.borough}" if self.borough else self.name
+
+
+def area_choices(
+    rows: Sequence[tuple[str, str, str, str | None]],
+) -> dict[str, list[AreaChoice]]:
+    """Boroughs and wards from ``(level, code, name, parent code)`` rows, each list sorted
+    by its label (wards of the same name then by borough)."""
+    boroughs = {code: name for level, code, name, _ in rows if level == "borough"}
+    wards = [
+        AreaChoice(code, name, boroughs.get(parent or "", parent))
+        for level, code, name, parent in rows
+        if level == "ward"
+    ]
+    return {
+        "borough": sorted(
+            (AreaChoice(c, n) for c, n in boroughs.items()), key=lambda a: a.label.casefold()
+        ),
+        "ward": sorted(wards, key=lambda a: a.label.casefold()),
+    }
 
 
 def area_of(form: FormData) -> tuple[list[str] | None, dict[str, Any] | None]:

@@ -31,6 +31,7 @@ from patrolgate.oversight import (
 from patrolgate.oversight.charts import trend_png
 from patrolgate.oversight.dashboard import DASHBOARDS
 from patrolgate.oversight.facts import load_deployed
+from patrolgate.oversight.transparency import FIRST_YEAR
 from patrolgate.policy import Role
 from patrolgate.web.rendering import page
 from patrolgate.workflow import NotAuthorised, audit_trail
@@ -63,7 +64,19 @@ def transparency_page(
     """The public monthly transparency report (no account needed)."""
     report = _report(services, month)
     signed = audit_trail.published_head(services.workflow, HeadSigner(services.settings.secret_key))
-    return page(request, "oversight/transparency.html", found, report=report, signed_head=signed)
+    year, number = (int(part) for part in report["month"].split("-"))
+    previous = f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}"
+    following = f"{year + (number == 12):04d}-{number % 12 + 1:02d}"
+    return page(
+        request,
+        "oversight/transparency.html",
+        found,
+        report=report,
+        signed_head=signed,
+        previous_month=previous if year > FIRST_YEAR or number > 1 else None,
+        # Only up to the current month: a month that has not begun has nothing to show.
+        next_month=following if report["status"] == "ended" else None,
+    )
 
 
 @router.get("/transparency.csv")

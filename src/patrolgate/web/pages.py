@@ -14,9 +14,9 @@ from patrolgate.api.services import Services
 from patrolgate.forecast import DEFAULT_MODEL
 from patrolgate.picture import MAP_COVERAGE
 from patrolgate.store.tables import AreaRow
-from patrolgate.web.forms import NDM_STAGES, OPTION_ROWS, PLAN
+from patrolgate.web.forms import NDM_STAGES, OPTION_ROWS, PLAN, AreaChoice, area_choices
 from patrolgate.web.rendering import page
-from patrolgate.workflow.inbox import inbox_of
+from patrolgate.workflow.inbox import NOTIFICATIONS_WINDOW, inbox_of
 from patrolgate.workflow.intelligence_records import AUTHORS, CONDITIONAL_READERS
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +49,13 @@ def _inbox(services: Services, found: Identity) -> list[dict[str, Any]]:
 @router.get("/inbox")
 def inbox_page(request: Request, services: ServicesDep, found: IdentityDep) -> Response:
     """What awaits me."""
-    return page(request, "inbox.html", found, items=_inbox(services, found))
+    return page(
+        request,
+        "inbox.html",
+        found,
+        items=_inbox(services, found),
+        notification_days=NOTIFICATIONS_WINDOW.days,
+    )
 
 
 @router.get("/deployments")
@@ -60,28 +66,28 @@ def deployments_page(request: Request, services: ServicesDep, found: IdentityDep
     return page(request, "deployments.html", found, deployments=rows)
 
 
-def _areas(services: Services) -> dict[str, list[tuple[str, str]]]:
+def _areas(services: Services) -> dict[str, list[AreaChoice]]:
     with services.database.sessions() as session:
         rows = session.execute(
-            select(AreaRow.level, AreaRow.code, AreaRow.name)
+            select(AreaRow.level, AreaRow.code, AreaRow.name, AreaRow.parent_code)
             .where(AreaRow.level.in_(("borough", "ward")))
             .order_by(AreaRow.name)
         ).all()
-    return {
-        "borough": [(c, n) for level, c, n in rows if level == "borough"],
-        "ward": [(c, n) for level, c, n in rows if level == "ward"],
-    }
+    return area_choices([(level, code, name, parent) for level, code, name, parent in rows])
 
 
 @router.get("/deployments/new")
 def propose_page(request: Request, services: ServicesDep, found: IdentityDep) -> Response:
-    """The step-by-step proposal form (National Decision Model), under installed profiles."""
+    """The step-by-step proposal form (National Decision Model), under installed profiles;
+    for a role no profile lets propose, the reason instead of the form."""
     profiles = services.workflow.list_profiles(found.actor)
+    allowed = [p for p in profiles if p.profile.propose.allows(found.actor.role, found.actor.rank)]
     return page(
         request,
         "propose.html",
         found,
-        profiles=profiles,
+        profiles=allowed,
+        refused=[p for p in profiles if p not in allowed],
         areas=_areas(services),
         intelligence=services.workflow.list_intelligence(found.actor),
         ndm=NDM_STAGES,

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from patrolgate.accounts import Identity
 from patrolgate.api.dependencies import services_of
 from patrolgate.errors import PatrolGateError
+from patrolgate.workflow.inbox import navigation_of
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _DEPLOYMENT_ACTION = re.compile(r"^/deployments/(dep[-_][A-Za-z0-9_-]+)/[a-z-]+$")
@@ -26,14 +27,16 @@ def page(
     **context: Any,
 ) -> HTMLResponse:
     """Render ``name`` with the signed-in user, their CSRF token and the navigation."""
+    services = services_of(request)
     return TEMPLATES.TemplateResponse(
         request,
         name,
         {
             "actor": identity.actor if identity else None,
+            "nav": navigation_of(services.workflow, identity.actor) if identity else None,
             "csrf_token": identity.csrf_token if identity else None,
             "path": request.url.path,
-            "clock_banner": services_of(request).clock_banner,
+            "clock_banner": services.clock_banner,
             **context,
         },
         status_code=status,
