@@ -146,7 +146,11 @@ class Evaluation:
         if later:
             return [
                 f"the deployment is {self.state.value}, so no action is open to you now",
-                *(f"{v.label}: {v.reason}" for v in later if "deployment is" not in v.reason),
+                *(
+                    f"{v.label}: {v.reason}"
+                    for v in later
+                    if "deployment is" not in (v.reason or "")
+                ),
             ]
         return [f"nothing can be done on a deployment that is {self.state.value}"]
 
