@@ -27,6 +27,9 @@
   }
   function label(text) { var s = document.createElement("span"); s.textContent = text; return s; }
 
+  // The view first: Leaflet draws layers added to a map without one only once it has one.
+  var area = L.geoJSON(data.polygon, { interactive: false, style: { color: "#1d4f91", weight: 3, fillColor: "#1d4f91", fillOpacity: 0.08 } });
+  map.fitBounds(area.getBounds(), { padding: [24, 24] });
   var wards = L.geoJSON(data.wards, {
     interactive: false,
     style: function (f) { return { color: "#505a5f", weight: f.properties.selected ? 1.6 : 0.8, fill: false }; }
@@ -42,10 +45,9 @@
       }
     }).addTo(map);
   }
-  var area = L.geoJSON(data.polygon, { interactive: false, style: { color: "#1d4f91", weight: 3, fillColor: "#1d4f91", fillOpacity: 0.08 } }).addTo(map);
+  area.addTo(map);
   area.eachLayer(function (l) { var el = l.getElement && l.getElement(); if (el) { el.setAttribute("data-testid", "dossier-polygon"); } });
   [wards, boroughs, area].concat(cells ? [cells] : []).forEach(quiet);
-  map.fitBounds(area.getBounds(), { padding: [24, 24] });
 
   // Ward names at their outlines' centres (tooltips hold text elements, never HTML strings).
   var view = map.getBounds().pad(0.1);
