@@ -150,7 +150,7 @@ def render_record(record: SignedRecord) -> str:
         "<table>"
         + _rows(
             [("Summary of the reason", g.get("summary"))]
-            + [(str(k).replace("_", " "), v) for k, v in (g.get("ndm") or {}).items()]
+            + [(str(k).replace("_", " "), v) for k, v in (g.get("ndm") or [])]
             + [
                 ("The authoriser's grounds", g.get("authoriser_grounds")),
                 ("Conditions", g.get("conditions")),

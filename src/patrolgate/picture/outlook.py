@@ -149,8 +149,8 @@ def _accuracy_words(accuracy: dict[str, Any] | None) -> tuple[str, bool]:
     if not accuracy:
         return "No measured accuracy was recorded with this forecast.", False
     if not accuracy.get("measured"):
-        reason = accuracy.get("reason") or "no backtest was recorded"
-        return f"No measured accuracy: {reason}.", False
+        reason = str(accuracy.get("reason") or "no backtest was recorded").rstrip(".")
+        return f"No measured accuracy: {reason[:1].lower()}{reason[1:]}.", False
     settings = accuracy.get("settings") or {}
     span = ""
     if settings.get("from") and settings.get("to"):

@@ -82,7 +82,7 @@ def record_payload(
             "trigger": view["trigger"],
             "state": view["state"] + (f" ({view['end_reason']})" if view.get("end_reason") else ""),
             "areas": view.get("areas", []),
-            "boroughs": view.get("boroughs", []),
+            "boroughs": view.get("borough_names", []),
             "area_km2": view.get("area_km2"),
             "start_local": view["start_local"],
             "end_local": view["end_local"],
@@ -91,7 +91,8 @@ def record_payload(
         },
         "grounds": {
             "summary": rationale.get("summary"),
-            "ndm": rationale.get("ndm") or {},
+            # Pairs, not an object: the record keeps the model's order of steps.
+            "ndm": [[k, v] for k, v in (rationale.get("ndm") or {}).items()],
             "authoriser_grounds": view.get("grounds"),
             "conditions": view.get("conditions"),
             "intelligence": _intelligence(view),

@@ -9,7 +9,7 @@
   if (!box || !source || typeof L === "undefined") { return; }
   var data = JSON.parse(source.textContent);
   var RAMP = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
-  var map = L.map(box, { zoomSnap: 0.25, keyboard: false, attributionControl: false, zoomControl: false, scrollWheelZoom: false });
+  var map = L.map(box, { zoomSnap: 0.25, keyboard: false, attributionControl: false, zoomControl: false, scrollWheelZoom: false, zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false });
 
   function quiet(layer) {
     layer.eachLayer(function (l) {
@@ -29,7 +29,7 @@
 
   // The view first: Leaflet draws layers added to a map without one only once it has one.
   var area = L.geoJSON(data.polygon, { interactive: false, style: { color: "#1d4f91", weight: 3, fillColor: "#1d4f91", fillOpacity: 0.08 } });
-  map.fitBounds(area.getBounds(), { padding: [24, 24] });
+  map.fitBounds(area.getBounds(), { padding: [24, 24], animate: false });
   var wards = L.geoJSON(data.wards, {
     interactive: false,
     style: function (f) { return { color: "#505a5f", weight: f.properties.selected ? 1.6 : 0.8, fill: false }; }
@@ -48,6 +48,12 @@
   area.addTo(map);
   area.eachLayer(function (l) { var el = l.getElement && l.getElement(); if (el) { el.setAttribute("data-testid", "dossier-polygon"); } });
   [wards, boroughs, area].concat(cells ? [cells] : []).forEach(quiet);
+  // A narrower or wider window (a phone turned, a print preview): the area stays in view.
+  var pending = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(pending);
+    pending = setTimeout(function () { map.invalidateSize(); map.fitBounds(area.getBounds(), { padding: [24, 24], animate: false }); }, 50);
+  });
 
   // Ward names at their outlines' centres (tooltips hold text elements, never HTML strings).
   var view = map.getBounds().pad(0.1);
