@@ -154,8 +154,15 @@ def deployment_dossier(
             if loaded.row.authorised_at is None and loaded.row.state == State.SUBMITTED.value
             else NO_RARITY
         )
+        # Read on every view, not kept with the rows: retention may redact a summary's text
+        # without touching the deployment's stamp.
+        intelligence = [
+            _intelligence(context, i, loaded.names)
+            for i in linked_intelligence(session, deployment_id)
+        ]
     view = jsonable(summary_of(context, loaded.row, loaded.names, now))
     view.update(loaded.details)
+    view["intelligence"] = jsonable(intelligence)
     view["borough_names"] = [loaded.names.get(b, b) for b in loaded.row.borough_codes]
     view["actual"] = jsonable(actual_period(context, loaded.row, now, loaded.details["timeline"]))
     view["tasks"] = [jsonable(describe_task(t, now)) for t in loaded.tasks]
@@ -180,7 +187,6 @@ def _load(
     details = _details(session, context, row, intelligence, consulted, extended)
     details["areas"] = _areas(session, row.area_codes)
     details["area_names"] = names
-    details["intelligence"] = [_intelligence(context, i, names) for i in intelligence]
     details.update(_decision_details(session, responded, approved))
     facts = facts_from(
         row,
