@@ -600,9 +600,7 @@ class Picture:
         forecast = fitted.model.predict(start, end - start)
         cells = self._cells_in(study.projection, study.grid.centroids(), geometry)
         top = forecast.top(study.grid.area, 0.05)
-        standing = area_standing(
-            forecast.expected, cells, study.grid, study.projection, geometry
-        )
+        standing = area_standing(forecast.expected, cells, study.grid, study.projection, geometry)
         return {
             "model": fitted.model_name,
             "area_codes": list(codes),
