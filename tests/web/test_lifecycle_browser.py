@@ -1,52 +1,94 @@
-"""The whole armed-patrol lifecycle in a real browser, across the roles, with the refusals."""
+"""An armed patrol through its decision dossier in a real browser, as each role in turn.
+
+The second armed patrol in Lambeth within 90 days: every role sees the same dossier (the
+ward by name, the map of the area, the intelligence, the forecast in words and numbers,
+the rarity position before the click); restricted intelligence is read only by an audited
+reveal; the authorisation escalates; the stand-down replaces the authorised end; the page
+prints without navigation or forms and exports a signed record. Screenshots at 1366 and
+390 px go to a temporary folder, never over tracked files.
+"""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import scenario
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, LiveService, shot
+from conftest import PASSWORD, REPOSITORY, LiveService
+from patrolgate.audit.signed_record import read_record, record_problems
+from patrolgate.store.audit_repository import load_entries
+from patrolgate.store.tables import AreaRow
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WARD = "E05000416"  # a Lambeth ward (2014 boundaries)
-LAMBETH = "E09000022"
+GROUNDS = "Graded intelligence (1A) of an imminent retaliatory attack in this ward tonight."
+OPEN_TEXT = "Retaliation between groups expected around the town centre tonight."
+RESTRICTED_TEXT = "Shared with conditions: the meeting point is the arches by the station."
+WIDE, NARROW = 1366, 390
+#: Script errors on any page the test opened (there must be none).
+ERRORS: list[str] = []
 
 
 @pytest.fixture
 def context(browser: Any) -> Iterator[Any]:
     """A fresh browser context (cookies) at a laptop width."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(viewport={"width": WIDE, "height": 900})
     try:
         yield ctx
     finally:
         ctx.close()
 
 
-GROUNDS = "Graded intelligence (1A) of an imminent retaliatory attack in this ward tonight."
-
-
 def sign_in(context: Any, service: LiveService, login: str) -> Any:
     """A new page signed in as ``login`` through the sign-in form."""
     context.clear_cookies()
     page = context.new_page()
+    page.on("pageerror", lambda error: ERRORS.append(f"{login}: {error}"))
     page.goto(f"{service.url}/login")
     page.get_by_label("User name").fill(login)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r".*/map$"))
+    expect(page.get_by_test_id("signed-in-as")).to_contain_text(login)
     assert login in page.get_by_test_id("signed-in-as").inner_text()
     return page
 
 
 def flat(page: Any, test_id: str) -> str:
     """The visible text of an element, whitespace collapsed."""
-    return " ".join(page.get_by_test_id(test_id).inner_text().split())
+    return " ".join(page.get_by_test_id(test_id).first.inner_text().split())
+
+
+def shots(page: Any, folder: Path, name: str) -> list[Path]:
+    """Full-page screenshots at 1366 and 390 px; at 390 the page must not scroll sideways."""
+    taken = []
+    for width in (WIDE, NARROW):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(300)  # the map refits after a resize
+        if width == NARROW:
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= NARROW, f"{name}: {scroll} px wide at {NARROW} px"
+        path = folder / f"{name}-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        taken.append(path)
+    page.set_viewport_size({"width": WIDE, "height": 900})
+    return taken
+
+
+def api(page: Any, service: LiveService, method: str, path: str, body: Any = None) -> Any:
+    """A JSON call from the page's session, with its CSRF token."""
+    token = page.request.get(f"{service.url}/api/v1/me/csrf").json()["csrf_token"]
+    call = page.request.post if method == "POST" else page.request.get
+    response = call(f"{service.url}{path}", data=body, headers={"X-CSRF-Token": token})
+    assert response.ok, response.text()
+    return response.json()
 
 
 def local(service: LiveService, hours: float) -> str:
@@ -54,42 +96,31 @@ def local(service: LiveService, hours: float) -> str:
     return (service.clock.now + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
 
 
-def fill_proposal(page: Any, service: LiveService) -> None:
-    """Walk the five NDM steps of the proposal form with the keyboard-reachable buttons."""
-    page.get_by_label("Power (policy profile)").select_option("armed-patrol")
-    page.get_by_label("Trigger").select_option("imminent-intelligence")
-    page.get_by_label("Start (local time)").fill(local(service, 2))
-    page.get_by_label("End (local time)").fill(local(service, 20))
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Wards").select_option(WARD)
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Summary of the reason").fill(
-        "Graded intelligence says serious gang violence is imminent in the ward tonight."
-    )
-    page.get_by_label("1. Gather information and intelligence").fill(
-        "A reliable 1A summary reports retaliation expected around the town centre tonight."
-    )
-    page.get_by_label("2. Assess threat and risk, develop a working strategy").fill(
-        "Threat of serious injury to the public after 20:00; prevent, deter, reassure."
-    )
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("3. Consider powers and policy").fill(
-        "Operational contingency criterion of the Code of Practice on Armed Policing."
-    )
-    page.get_by_label("4. Identify options and contingencies").fill(
-        "Unarmed patrol and schools liaison continue but do not meet the imminent threat."
-    )
-    page.get_by_label("5. Take action and review").fill(
-        "Shortest period the intelligence supports; review at every shift change."
-    )
-    page.get_by_label("Option 1").fill("Unarmed high-visibility patrol")
-    page.locator("#why_not_0").fill("Would not allow a timely armed response tonight.")
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Proportionate").fill("Smallest area and shortest period supported.")
-    page.get_by_label("Legal").fill("Code of Practice on Armed Policing 2020.")
-    page.get_by_label("Accountable").fill("Every decision on the audit trail; debriefed.")
-    page.get_by_label("Necessary").fill("Less intrusive options alone do not meet it.")
-    page.locator("input[name=intelligence_ids]").first.check()
+def add_summary(page: Any, service: LiveService, handling: str, text: str) -> None:
+    """The analyst's intelligence form."""
+    page.goto(f"{service.url}/intelligence")
+    page.get_by_label("Areas (wards or boroughs)").select_option(WARD)
+    page.get_by_label("Grade: source evaluation (1–3) and assessment (A–E)").select_option("1A")
+    page.get_by_label("Handling").select_option(handling)
+    page.get_by_label("Valid from (local time)").fill(local(service, -1))
+    page.get_by_label("Summary (area level, sanitised)").fill(text)
+    page.get_by_role("button", name="Add the summary").click()
+    expect(page.get_by_test_id("intelligence")).to_contain_text(f"1A {handling}")
+
+
+def proposal(service: LiveService, intelligence: list[str]) -> dict[str, Any]:
+    """The proposal's JSON: the example rationale, the ward, tonight."""
+    rationale = tomllib.loads((REPOSITORY / "examples" / "rationale.toml").read_text("utf-8"))
+    start = service.clock.now + timedelta(hours=2)
+    return {
+        "profile": "armed-patrol",
+        "trigger": "imminent-intelligence",
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=18)).isoformat(),
+        "area_codes": [WARD],
+        "rationale": rationale,
+        "intelligence_ids": intelligence,
+    }
 
 
 def fill_impact_assessment(page: Any, service: LiveService) -> None:
@@ -112,161 +143,195 @@ def fill_impact_assessment(page: Any, service: LiveService) -> None:
     page.get_by_label("Next review (local time)").fill(local(service, 12))
 
 
-def test_armed_patrol_lifecycle_and_refusals(context: Any, live_service: LiveService) -> None:
-    """Analyst → proposer → borough commander → community officer → SFC → active → expiry →
-    debrief; authorisation refused before the impact assessment and for too low a rank."""
-    service = live_service
-
-    # The analyst looks at the map, then records the intelligence behind the proposal.
-    page = sign_in(context, service, "analyst1")
-    page.wait_for_selector("#legend dl", timeout=60_000)
-    assert "Measured accuracy" in page.get_by_test_id("legend").inner_text()
-    assert page.locator("#map path.leaflet-interactive").count() > 33  # boroughs and cells
-    page.locator("#map").click()  # the centre of London
-    page.wait_for_selector("#place h3", timeout=30_000)
-    assert "recorded events" in flat(page, "place")
-    shot(page, "01-analyst-map", docs=True)
-    page.goto(f"{service.url}/intelligence")
-    page.get_by_label("Areas (wards or boroughs)").select_option(WARD)
-    page.get_by_label("Grade: source evaluation (1–3) and assessment (A–E)").select_option("1A")
-    page.get_by_label("Valid from (local time)").fill(local(service, -1))
-    page.get_by_label("Summary (area level, sanitised)").fill(
-        "Retaliation between groups expected around the town centre tonight."
+def assert_dossier(page: Any, ward: str) -> None:
+    """What every role sees: the ward by name, the map polygon with ward labels, the
+    forecast sentence with its interval, the rarity position, the open intelligence."""
+    assert ward in flat(page, "place-name")
+    assert ERRORS == []
+    assert WARD not in page.locator("main").inner_text()
+    polygon = page.locator(".leaflet-overlay-pane svg path[data-testid=dossier-polygon]")
+    expect(polygon).to_have_count(1)
+    assert len(polygon.get_attribute("d") or "") > 20
+    assert ward in page.locator(".leaflet-tooltip-pane").inner_text()
+    focusable = page.evaluate(
+        "[...document.querySelectorAll('#dossier-map path')].filter(p => p.tabIndex >= 0).length"
     )
-    page.get_by_role("button", name="Add the summary").click()
-    expect(page.get_by_test_id("intelligence")).to_contain_text("1A P")
-    shot(page, "02-analyst-intelligence", docs=True)
+    assert focusable == 0
+    assert ward in flat(page, "area-names")
+    standing = flat(page, "outlook-standing")
+    assert re.search(r"in the top [\d.]+ % of the city's cells", standing), standing
+    assert re.search(r"expected events \(95 % interval \d+–\d+ events", standing), standing
+    assert "last event ended" in flat(page, "outlook-data")
+    # The live service records no backtest: the dossier says so rather than invent one.
+    assert flat(page, "outlook-accuracy").startswith("No measured accuracy: ")
+    assert OPEN_TEXT in flat(page, "intelligence")
 
-    # The proposer drafts and submits the proposal step by step.
+
+def test_armed_patrol_through_the_dossier_as_each_role(
+    context: Any, live_service: LiveService, tmp_path: Path
+) -> None:
+    """Analyst → proposer → borough commander → community officer → strategic commanders of
+    three ranks → stand-down → print and export → oversight, on one dossier."""
+    service = live_service
+    with service.database.sessions() as session:
+        area = session.get(AreaRow, WARD)
+        assert area is not None
+        ward = area.name
+    # The first armed patrol in Lambeth this quarter, authorised: the next one escalates.
+    first = scenario.ready_deployment(service.workflow, service.clock, area=WARD, start_in=30)
+    service.workflow.authorise("sfc.adams", first, grounds=GROUNDS)
+    seen: list[Path] = []
+
+    # The analyst records two summaries, one shared with conditions (handling code C).
+    page = sign_in(context, service, "analyst1")
+    before = {i["id"] for i in api(page, service, "GET", "/api/v1/intelligence")}
+    add_summary(page, service, "P", OPEN_TEXT)
+    add_summary(page, service, "C", RESTRICTED_TEXT)
+    listed = api(page, service, "GET", "/api/v1/intelligence")
+    ids = [i["id"] for i in listed if i["id"] not in before]
+    assert len(ids) == 2
+    restricted = next(i["id"] for i in listed if i["id"] in ids and i["restricted"])
+
+    # The proposer proposes; the dossier names the ward and draws it.
     page = sign_in(context, service, "proposer1")
-    page.goto(f"{service.url}/deployments/new")
-    fill_proposal(page, service)
-    shot(page, "03-proposer-form", docs=True)
-    page.get_by_role("button", name="Submit the proposal").click()
-    page.wait_for_url(re.compile(r".*/deployments/dep[-_][A-Za-z0-9]+$"))
-    deployment = page.url.rsplit("/", 1)[1]
+    deployment = api(page, service, "POST", "/api/v1/deployments", proposal(service, ids))["id"]
+    page.goto(f"{service.url}/deployments/{deployment}")
     assert page.get_by_test_id("state").inner_text() == "submitted"
-    checklist = flat(page, "checklist")
-    assert "Missing: Consultation: borough commander of Lambeth" in checklist
-    assert "Missing: Community impact assessment" in checklist
-    shot(page, "04-proposer-deployment", docs=True)
+    assert_dossier(page, ward)
+    assert "this would be the 2nd armed patrol in Lambeth" in flat(page, "rarity")
+    assert "notifies oversight" in flat(page, "rarity")
+    assert page.get_by_test_id(f"reveal-{restricted}").is_visible()
+    seen += shots(page, tmp_path, "01-proposer-dossier")
 
-    # The borough commander finds the consultation in the inbox and supports it.
+    # The borough commander consults from the dossier.
     page = sign_in(context, service, "bc.lambeth")
-    page.goto(f"{service.url}/inbox")
-    assert deployment in page.get_by_test_id("inbox").inner_text()
-    shot(page, "05-borough-commander-inbox", docs=True)
-    page.get_by_role("link", name=deployment).click()
+    page.goto(f"{service.url}/deployments/{deployment}")
+    assert_dossier(page, ward)
     page.get_by_label("Outcome").select_option("support")
     page.get_by_label("What was said").fill("Borough supports; engage youth groups first.")
     page.get_by_role("button", name="Record the consultation").click()
     expect(page.get_by_test_id("checklist")).to_contain_text(re.compile(r"Done:\s*Consultation"))
-    assert "Done: Consultation" in flat(page, "checklist")
-    assert page.get_by_role("button", name="Authorise").count() == 0
+    seen += shots(page, tmp_path, "02-borough-commander-consulted")
 
-    # Refusal 1: the strategic commander tries before the impact assessment.
-    page = sign_in(context, service, "sfc.adams")
-    page.goto(f"{service.url}/deployments/{deployment}")
-    # The page says so before the click, then the service refuses and records it.
-    assert (
-        "no community impact assessment"
-        in page.get_by_test_id("will-refuse-authorise").inner_text()
-    )
-    page.get_by_label("Your grounds").fill(GROUNDS)
-    page.get_by_role("button", name="Authorise").click()
-    problem = page.get_by_test_id("problem").inner_text()
-    assert "no community impact assessment has been recorded" in problem
-    assert page.get_by_test_id("state").inner_text() == "submitted"
-    assert "refused" in page.get_by_test_id("timeline").inner_text()
-    shot(page, "06-refused-before-impact-assessment", docs=True)
-
-    # The community officer records the impact assessment.
+    # The community officer may not read the restricted text, and is told why.
     page = sign_in(context, service, "community1")
     page.goto(f"{service.url}/deployments/{deployment}")
+    assert_dossier(page, ward)
+    assert "Text withheld" in flat(page, "intel-withheld")
+    assert page.get_by_test_id(f"reveal-{restricted}").count() == 0
     fill_impact_assessment(page, service)
-    shot(page, "07-community-officer-impact-assessment", docs=True)
     page.get_by_role("button", name="Record the impact assessment").click()
     expect(page.get_by_test_id("checklist")).to_contain_text(
         re.compile(r"Done:\s*Community impact assessment")
     )
-    assert "Done: Community impact assessment" in flat(page, "checklist")
+    seen += shots(page, tmp_path, "03-community-officer")
 
-    # Refusal 2: a strategic commander of too low a rank is not offered the action, and a
-    # forged post (with a valid CSRF token) is refused by the service and recorded.
+    # A chief superintendent: told before the click that the rarity rule needs a commander;
+    # reveals the restricted text, and the read is on the audit trail in their name.
+    page = sign_in(context, service, "sfc.adams")
+    page.goto(f"{service.url}/deployments/{deployment}")
+    assert_dossier(page, ward)
+    refusal = flat(page, "will-refuse-authorise")
+    assert "commander" in refusal and "2nd armed patrol in Lambeth" in refusal
+    assert RESTRICTED_TEXT not in page.content()
+    page.get_by_test_id(f"reveal-{restricted}").click()
+    expect(page.get_by_test_id("revealed-note")).to_be_visible()
+    assert RESTRICTED_TEXT in flat(page, "intelligence")
+    assert page.url.endswith(f"/deployments/{deployment}/intelligence/{restricted}/reveal")
+    with service.database.sessions() as session:
+        reads = [
+            (e.header.actor, e.header.subject)
+            for e in load_entries(session)
+            if e.header.action == "intelligence.read"
+        ]
+    assert reads == [("sfc.adams", f"intelligence:{restricted}")]
+    seen += shots(page, tmp_path, "04-chief-superintendent-revealed")
+
+    # A superintendent may not authorise, and is told which rule: the rank.
     page = sign_in(context, service, "sfc.supt")
     page.goto(f"{service.url}/deployments/{deployment}")
     assert page.get_by_role("button", name="Authorise").count() == 0
-    csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    forged = page.request.post(
-        f"{service.url}/api/v1/deployments/{deployment}/authorise",
-        data={"grounds": GROUNDS},
-        headers={"X-CSRF-Token": csrf or ""},
-    )
-    assert forged.status == 403
-    assert "chief superintendent" in forged.json()["detail"]
-    assert forged.headers["content-type"].startswith("application/problem+json")
-    page.reload()
-    shot(page, "08-refused-rank-too-low", docs=True)
+    assert "chief superintendent" in flat(page, "not-yours-authorise")
+    seen += shots(page, tmp_path, "05-superintendent-not-yours")
 
-    # The strategic commander authorises; when the start comes, it is active.
-    page = sign_in(context, service, "sfc.adams")
+    # The commander is warned that authorising escalates and notifies oversight, authorises.
+    page = sign_in(context, service, "sfc.cdr")
     page.goto(f"{service.url}/deployments/{deployment}")
+    assert_dossier(page, ward)
+    assert "notifies oversight" in flat(page, "your-escalation")
+    assert "notifies oversight" in flat(page, "warning-authorise")
     page.get_by_label("Your grounds").fill(GROUNDS)
     page.get_by_label("Conditions").fill("Review at each shift change.")
     page.get_by_role("button", name="Authorise").click()
-    # expect() waits for the page the form posts to, rather than reading the old one.
     expect(page.get_by_test_id("state")).to_have_text("authorised")
+    assert "oversight was notified" in flat(page, "escalated")
+
+    # Active when the start comes; stood down early: the header gives the actual end.
     service.clock.advance(hours=3)
     page.reload()
     assert page.get_by_test_id("state").inner_text() == "active"
-    assert "Ends in" in page.get_by_test_id("countdown").inner_text()
-    shot(page, "09-strategic-commander-active", docs=True)
-    page.goto(f"{service.url}/map")
-    page.wait_for_selector(f"#live a[href='/deployments/{deployment}']", timeout=30_000)
-    assert "remaining" in page.get_by_test_id("live-deployments").inner_text()
-    page.wait_for_selector("#legend dl", timeout=120_000)  # a new window: the model refits
-    shot(page, "10-map-live-deployment", docs=True)
+    service.clock.advance(hours=2)
+    page.reload()
+    page.get_by_label("Reason to complete").fill("Threat passed after arrests elsewhere.")
+    page.get_by_role("button", name="Stand down (job done)").click()
+    expect(page.get_by_test_id("state")).to_have_text(re.compile(r"^ended"))
+    period = flat(page, "period")
+    assert "no longer holds" in period and "(completed by sfc.cdr" in period
+    assert page.get_by_test_id("actual-end").inner_text() in period
+    assert page.locator("[data-testid=period] s").count() == 1  # the authorised end, struck
+    seen += shots(page, tmp_path, "06-commander-stood-down")
 
-    # Time passes: the deployment expires by the clock, and the proposer debriefs it.
-    service.clock.advance(hours=20)
-    page = sign_in(context, service, "proposer1")
-    page.goto(f"{service.url}/inbox")
-    assert "debrief due" in page.get_by_test_id("inbox").inner_text()
-    page.goto(f"{service.url}/deployments/{deployment}")
-    assert page.get_by_test_id("state").inner_text() == "ended (expired)"
-    assert "deployment.expired" in page.get_by_test_id("timeline").inner_text()
-    page.get_by_label("What happened").fill("Patrols ran as authorised; no serious violence.")
-    page.get_by_label("Did the patrol happen where and when authorised?").fill(
-        "Patrol unit location records match the authorised area and times."
-    )
-    page.get_by_label("Arrests").fill("1")
-    page.get_by_label("Community feedback").fill("Mixed: reassurance and concern.")
-    page.get_by_label("How the public was told afterwards").fill("Outcome published.")
-    page.get_by_role("button", name="Record the debrief").click()
-    expect(page.get_by_test_id("state")).to_have_text("debriefed (expired)")
-    timeline = page.get_by_test_id("timeline").inner_text()
-    for action in (
-        "deployment.proposed",
-        "deployment.consulted",
-        "refused",
-        "deployment.impact-assessed",
-        "deployment.authorised",
-        "deployment.activated",
-        "deployment.expired",
-        "deployment.debriefed",
-    ):
-        assert action in timeline
-    shot(page, "11-proposer-debriefed", docs=True)
+    # Printed: the dossier without navigation, forms or buttons.
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    assert not page.locator("nav").first.is_visible()
+    visible_forms = page.evaluate("[...document.forms].filter(f => f.offsetParent !== null).length")
+    assert visible_forms == 0
+    assert page.get_by_test_id("dossier").is_visible()
+    assert page.get_by_test_id("timeline").is_visible()
+    printed = tmp_path / "07-print.png"
+    page.screenshot(path=str(printed), full_page=True)
+    seen.append(printed)
+    page.emulate_media(media="screen")
 
-    # Oversight sees the record and nothing it may act on.
+    # Exported: a signed record, verified, and the export is on the trail.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export the signed decision record").click()
+    saved = tmp_path / "decision-record.html"
+    download.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8")
+    record = read_record(text, str(saved))
+    key = api(page, service, "GET", "/api/v1/audit/head")["public_key"]
+    assert record_problems(record, text, key) == []
+    decided = {d["action"]: d for d in record.payload["decisions"]}
+    assert decided["deployment.authorised"]["actor"] == "sfc.cdr"
+    assert decided["deployment.authorised"]["rank"] == "commander"
+    assert record.payload["grounds"]["authoriser_grounds"] == GROUNDS
+    assert record.payload["deployment"]["areas"][0]["name"] == ward
+    assert RESTRICTED_TEXT not in text
+    page.reload()
+    assert "deployment.record-exported" in page.get_by_test_id("timeline").inner_text()
+    record_page = context.new_page()
+    record_page.goto(saved.as_uri())
+    assert ward in record_page.locator("body").inner_text()
+    exported = tmp_path / "08-exported-record.png"
+    record_page.screenshot(path=str(exported), full_page=True)
+    seen.append(exported)
+
+    # Oversight reads the same dossier, may do nothing, and is told why; the chain holds.
     page = sign_in(context, service, "oversight1")
     page.goto(f"{service.url}/deployments/{deployment}")
+    assert_dossier(page, ward)
     assert page.get_by_test_id("no-actions").is_visible()
-    verified = page.request.get(f"{service.url}/api/v1/audit/verify").json()
-    assert verified["ok"] is True
+    assert flat(page, "why-nothing")
+    assert "Text withheld" in flat(page, "intel-withheld")
+    seen += shots(page, tmp_path, "09-oversight")
+    assert page.request.get(f"{service.url}/api/v1/audit/verify").json()["ok"] is True
+    print("screenshots:", *[str(p) for p in seen], sep="\n  ")
+    assert all(p.stat().st_size > 10_000 for p in seen)
 
 
-def test_tablet_width_and_keyboard(context: Any, live_service: LiveService) -> None:
+def test_tablet_width_and_keyboard(context: Any, live_service: LiveService, tmp_path: Path) -> None:
     """At tablet width the pages reflow; the skip link and the form are reachable by keyboard."""
     page = sign_in(context, live_service, "proposer1")
     page.set_viewport_size({"width": 820, "height": 1180})
@@ -281,4 +346,4 @@ def test_tablet_width_and_keyboard(context: Any, live_service: LiveService) -> N
         .filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"""
     )
     assert unlabelled == []
-    shot(page, "12-tablet-propose", docs=True)
+    page.screenshot(path=str(tmp_path / "tablet-propose.png"), full_page=True)

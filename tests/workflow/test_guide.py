@@ -85,3 +85,35 @@ def test_nothing_you_may_do_says_why(workflow: Workflow, clock: Clock) -> None:
     assert analyst.why_nothing() and all("analyst" in w for w in analyst.why_nothing())
     own = dossier_evaluation(workflow.deployment_dossier("bc.lambeth", deployment))
     assert "revoke" in own.actions and own.why_nothing() == []
+
+
+def test_the_rarity_position_is_said_to_every_reader_from_the_same_evaluation(
+    workflow: Workflow, clock: Clock
+) -> None:
+    """The first armed patrol is within the limit; the second escalates: its position and
+    consequence reach every reader, and the authoriser's verdict carries the same warning."""
+    first = ready_deployment(workflow, clock, hours=4)
+    within = dossier_evaluation(workflow.deployment_dossier("analyst1", first))
+    assert within.rarity_text is not None
+    assert within.rarity_text.startswith("this would be the 1st armed patrol in Lambeth")
+    assert "within the rarity limit of 1" in within.rarity_text and within.warnings == ()
+    workflow.authorise("sfc.adams", first, grounds=GROUNDS)
+    second = ready_deployment(workflow, clock, start_in=10, hours=4)
+    for who in ("analyst1", "oversight1", "sfc.cdr"):
+        seen = dossier_evaluation(workflow.deployment_dossier(who, second))
+        assert seen.rarity_text is not None
+        assert "2nd armed patrol in Lambeth within 90 days" in seen.rarity_text
+        assert seen.rarity_text.endswith("needs commander rank and notifies oversight")
+        assert seen.warnings and "notifies oversight" in seen.warnings[0]
+    commander = dossier_evaluation(workflow.deployment_dossier("sfc.cdr", second))
+    assert commander.verdict("authorise").warnings == commander.warnings
+
+
+def test_nothing_to_do_says_which_rule_rules_the_reader_out(
+    workflow: Workflow, clock: Clock
+) -> None:
+    """The analyst on a submitted deployment: each action with the role that rules it out."""
+    deployment = ready_deployment(workflow, clock)
+    why = dossier_evaluation(workflow.deployment_dossier("analyst1", deployment)).why_nothing()
+    assert why and all(": " in w and "analyst" in w for w in why)
+    assert any(w.startswith("Authorise: ") for w in why)

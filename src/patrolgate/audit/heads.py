@@ -72,6 +72,11 @@ class HeadSigner:
         self._key = Ed25519PrivateKey.from_private_bytes(seed)
         self.public_key = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 
+    def sign_message(self, message: bytes) -> str:
+        """An Ed25519 signature (hex) of ``message``; callers prefix their own format name,
+        so a signature of one kind of document never passes for another."""
+        return self._key.sign(message).hex()
+
     def sign(self, seq: int, hash_: str, recorded_at: str | None, as_of: str) -> SignedHead:
         """The head ``seq:hash_`` as it stood at ``as_of``, signed."""
         unsigned = SignedHead(seq, hash_, recorded_at, as_of, self.public_key, signature="")

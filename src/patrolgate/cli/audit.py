@@ -1,4 +1,4 @@
-"""``patrolgate audit verify|export|head|verify-head``: the tamper-evident trail."""
+"""``patrolgate audit verify|export|head|verify-head|verify-record``: the tamper-evident trail."""
 
 from __future__ import annotations
 
@@ -145,4 +145,30 @@ def verify_head(
         raise typer.Exit(TAMPERED)
     with workflow_of(ctx) as workflow:
         result = workflow.verify_audit((published.seq, published.hash))
+    _report(result, output)
+
+
+@audit_app.command("verify-record")
+def verify_record(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A decision record exported from a deployment.")],
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+) -> None:
+    """Check an exported decision record: its signature, that this instance signed it, that
+    the page is exactly the signed content, and that the chain still holds its head."""
+    from patrolgate.audit.signed_record import read_record, record_problems
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"{file}: cannot read it ({error})") from error
+    record = read_record(text, str(file))
+    problems = record_problems(record, text, HeadSigner(settings_of(ctx).secret_key).public_key)
+    if problems:
+        for problem in problems:
+            error_console.print(f"[bold red]{file}: {problem}[/]", highlight=False)
+        raise typer.Exit(TAMPERED)
+    head = record.payload.get("audit_head") or {}
+    with workflow_of(ctx) as workflow:
+        result = workflow.verify_audit((int(head.get("seq", 0)), str(head.get("hash", ""))))
     _report(result, output)

@@ -36,6 +36,7 @@ from patrolgate.oversight.algorithm import (
     recorded_accuracy,
 )
 from patrolgate.picture.accuracy import data_version, record_map_backtests
+from patrolgate.picture.outlook import area_standing
 from patrolgate.picture.study import Study, events_up_to, recent_counts
 from patrolgate.picture.windows import MAP_COVERAGE, TITLES, MapWindow, map_window
 from patrolgate.settings import Settings
@@ -607,6 +608,7 @@ class Picture:
         forecast = fitted.model.predict(start, end - start)
         cells = self._cells_in(study.projection, study.grid.centroids(), geometry)
         top = forecast.top(study.grid.area, 0.05)
+        standing = area_standing(forecast.expected, cells, study.grid, study.projection, geometry)
         return {
             "model": fitted.model_name,
             "area_codes": list(codes),
@@ -618,6 +620,7 @@ class Picture:
             "categories": sorted(c.value for c in SERIOUS_VIOLENCE),
             "events_up_to": _iso(self.events_up_to()),
             "accuracy": self.accuracy(MapWindow.DAY),
+            **standing,
         }
 
 

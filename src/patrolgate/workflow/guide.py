@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from patrolgate.policy import PolicyProfile, Role
 from patrolgate.store.workflow_tables import DeploymentRow
+from patrolgate.timekeeping import hours_text
 from patrolgate.workflow.acting import facts_of, profile_of
 from patrolgate.workflow.actors import Actor, same_person
 from patrolgate.workflow.errors import InvalidTransition, NotAuthorised, PolicyViolation
@@ -41,6 +42,7 @@ from patrolgate.workflow.rules import (
     check_responder,
     check_stand_down,
     check_submit,
+    ordinal,
     rarity_position,
     rarity_warnings,
     requirements,
@@ -110,6 +112,10 @@ class Evaluation:
     verdicts: tuple[Verdict, ...]
     rarity: RarityPosition | None
     facts: DeploymentFacts = field(repr=False)
+    #: What an authorisation now would set off (escalation, oversight), whoever reads it.
+    warnings: tuple[str, ...] = ()
+    #: The rarity position in words ("this would be the 2nd armed patrol in Lambeth ...").
+    rarity_text: str | None = None
 
     @property
     def actions(self) -> list[str]:
@@ -126,13 +132,27 @@ class Evaluation:
         return all(item.met for item in self.checklist)
 
     def why_nothing(self) -> list[str]:
-        """Why the user may do nothing now: each action the state allows, and its refusal."""
+        """Why the user may do nothing now, specifically: what rules them out (role, rank,
+        borough, involvement) for each action the state allows, else the state itself and
+        what it would take."""
         if any(v.offered for v in self.verdicts):
             return []
-        relevant = [v for v in self.verdicts if v.outcome != "not-now" and v.reason]
-        if not relevant:
-            return [f"nothing can be done on a deployment that is {self.state.value}"]
-        return [f"{v.label}: {v.reason}" for v in relevant]
+        relevant = [v for v in self.verdicts if v.outcome == "not-yours" and v.reason]
+        if relevant:
+            return [f"{v.label}: {v.reason}" for v in relevant]
+        later = [v for v in self.verdicts if v.outcome == "not-now" and v.reason]
+        if self.state in (State.ENDED, State.DEBRIEFED) and not later:
+            return [f"the deployment is {self.state.value}: nothing is left to do on it"]
+        if later:
+            return [
+                f"the deployment is {self.state.value}, so no action is open to you now",
+                *(
+                    f"{v.label}: {v.reason}"
+                    for v in later
+                    if "deployment is" not in (v.reason or "")
+                ),
+            ]
+        return [f"nothing can be done on a deployment that is {self.state.value}"]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, as the deployment page and the API give it."""
@@ -158,6 +178,8 @@ class Evaluation:
             "offered": [v.action for v in self.verdicts if v.offered],
             "why_nothing": self.why_nothing(),
             "rarity": self.rarity.as_dict() if self.rarity is not None else None,
+            "rarity_text": self.rarity_text,
+            "warnings": list(self.warnings),
             "awaiting_debrief": self.state is State.ENDED,
         }
 
@@ -232,6 +254,7 @@ def evaluate(
     checklist = tuple(requirements(profile, facts, now, () if row.authorised_at else deferred))
     position = rarity_position(profile, facts, rarity) if row.authorised_at is None else None
     warnings = rarity_warnings(profile, position)
+    rarity_text = _rarity_text(profile, position)
     verdicts = []
     for action, check in _checks(profile, actor, row, facts, now, rarity).items():
         if state not in ALLOWED_FROM[action]:
@@ -259,6 +282,31 @@ def evaluate(
         verdicts=tuple(verdicts),
         rarity=position,
         facts=facts,
+        warnings=warnings,
+        rarity_text=rarity_text,
+    )
+
+
+def _rarity_text(profile: PolicyProfile, position: RarityPosition | None) -> str | None:
+    """The rarity position in words, with what it requires (from the same position the
+    authorisation's check and warnings use)."""
+    if position is None:
+        return None
+    limit = profile.rarity
+    where = (
+        f"this would be the {ordinal(position.ordinal)} {profile.noun} in {position.borough} "
+        f"within {limit.period_days} days ({hours_text(position.hours)} in all)"
+    )
+    if position.beyond_ceiling is not None:
+        return f"{where}: beyond the ceiling, only oversight's recorded pre-approval allows it"
+    if position.escalation is not None:
+        needs = f"authorisation needs {limit.escalated_min_rank.words} rank"
+        if limit.notify_oversight:
+            needs += " and notifies oversight"
+        return f"{where}: {needs}"
+    return (
+        f"{where}: within the rarity limit of {limit.max_deployments} "
+        f"({hours_text(limit.max_hours)}), so the usual authoriser suffices"
     )
 
 

@@ -86,9 +86,8 @@ class DeploymentFacts:
     awaiting_ratification: bool = False
 
     def borough_words(self, code: str) -> str:
-        """``Lambeth (E09000022)`` or the code alone."""
-        name = self.borough_names.get(code)
-        return f"{name} ({code})" if name else code
+        """``Lambeth`` (the name, as the pages show areas), or the code when it has none."""
+        return self.borough_names.get(code) or code
 
     @property
     def where(self) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from patrolgate.audit import jsonable
@@ -21,6 +22,7 @@ from patrolgate.store.deployment_repository import (
     responses,
     tasks,
 )
+from patrolgate.store.tables import AreaRow
 from patrolgate.store.workflow_tables import (
     ConsultationRow,
     DeploymentEvaluationRow,
@@ -35,7 +37,7 @@ from patrolgate.workflow.actors import Actor, ActorRef, load_actor
 from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.deployment_reads import LoadedDeployment, Stamp
 from patrolgate.workflow.errors import NotFound
-from patrolgate.workflow.intelligence_records import grading_of
+from patrolgate.workflow.intelligence_records import describe, grading_of, restricted
 from patrolgate.workflow.lifecycle import State, clock_events, effective_state
 from patrolgate.workflow.rarity_count import rarity_facts
 from patrolgate.workflow.rules import NO_RARITY, DeploymentFacts, RarityFacts
@@ -102,6 +104,27 @@ def summary_of(
     }
 
 
+def actual_period(
+    context: WorkflowContext, row: DeploymentRow, now: datetime, timeline: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """When the deployment actually began and ended (``None``: not, or not yet), and whether
+    it ended before its authorised end (a stand-down, revocation or lapse)."""
+    pending = {e.action: e.effective_at for e in clock_events(row, now)}
+    activated = any(t["action"] == "deployment.activated" for t in timeline)
+    began = row.start if activated or "deployment.activated" in pending else None
+    ended = row.ended_at
+    if ended is None:
+        ended = next((at for act, at in pending.items() if act != "deployment.activated"), None)
+    return {
+        "started": began,
+        "started_local": context.local(began) if began is not None else None,
+        "ended": ended,
+        "ended_local": context.local(ended) if ended is not None else None,
+        "early": ended is not None and ended < row.end,
+        "ended_by": row.ended_by,
+    }
+
+
 def show_deployment(
     context: WorkflowContext, acting_as: ActorRef, deployment_id: str
 ) -> dict[str, Any]:
@@ -131,8 +154,17 @@ def deployment_dossier(
             if loaded.row.authorised_at is None and loaded.row.state == State.SUBMITTED.value
             else NO_RARITY
         )
+        # Read on every view, not kept with the rows: retention may redact a summary's text
+        # without touching the deployment's stamp.
+        intelligence = [
+            _intelligence(context, i, loaded.names)
+            for i in linked_intelligence(session, deployment_id)
+        ]
     view = jsonable(summary_of(context, loaded.row, loaded.names, now))
     view.update(loaded.details)
+    view["intelligence"] = jsonable(intelligence)
+    view["borough_names"] = [loaded.names.get(b, b) for b in loaded.row.borough_codes]
+    view["actual"] = jsonable(actual_period(context, loaded.row, now, loaded.details["timeline"]))
     view["tasks"] = [jsonable(describe_task(t, now)) for t in loaded.tasks]
     notice_open = any(t.kind == SUPERIOR_NOTICE and t.done_at is None for t in loaded.tasks)
     return Dossier(view, actor, loaded.row, loaded.facts, now, rarity, notice_open)
@@ -144,14 +176,17 @@ def _load(
     row = session.get(DeploymentRow, deployment_id)
     if row is None:
         raise NotFound(f"no deployment {deployment_id!r}")
-    names = area_names(session, row.borough_codes)
     intelligence = linked_intelligence(session, row.id)
+    codes = [*row.borough_codes, *row.area_codes, *(c for i in intelligence for c in i.area_codes)]
+    names = area_names(session, list(dict.fromkeys(codes)))
     consulted = consultations(session, row.id)
     extended = extensions(session, row.id)
     responded = responses(session, row.id)
     approved = approvals(session, row.id)
     owed = tasks(session, row.id)
     details = _details(session, context, row, intelligence, consulted, extended)
+    details["areas"] = _areas(session, row.area_codes)
+    details["area_names"] = names
     details.update(_decision_details(session, responded, approved))
     facts = facts_from(
         row,
@@ -163,6 +198,39 @@ def _load(
         approved=approved,
     )
     return LoadedDeployment(stamp, row, names, facts, jsonable(details), tuple(owed))
+
+
+def _areas(session: Session, codes: list[str]) -> list[dict[str, Any]]:
+    """The deployment's areas by name, each with its borough's name."""
+    if not codes:
+        return []
+    rows = {r.code: r for r in session.scalars(select(AreaRow).where(AreaRow.code.in_(codes)))}
+    parents = area_names(session, [r.parent_code for r in rows.values() if r.parent_code])
+    found = []
+    for code in codes:
+        area = rows.get(code)
+        found.append(
+            {
+                "code": code,
+                "name": area.name if area else code,
+                "level": area.level if area else None,
+                "borough_code": area.parent_code if area else None,
+                "borough": parents.get(area.parent_code or "", None) if area else None,
+            }
+        )
+    return found
+
+
+def _intelligence(
+    context: WorkflowContext, row: IntelligenceRow, names: dict[str, str]
+) -> dict[str, Any]:
+    """A linked summary as every reader of the page may see it: handling code C without
+    its text (revealed only by an explicit, recorded reveal)."""
+    shown = describe(row, with_text=not restricted(row))
+    shown["areas"] = [names.get(c, c) for c in row.area_codes]
+    shown["valid_from_local"] = context.local(row.valid_from)
+    shown["valid_to_local"] = context.local(row.valid_to) if row.valid_to else None
+    return shown
 
 
 def _decision_details(
