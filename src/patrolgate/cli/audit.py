@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from patrolgate.audit import HeadSigner, Verification, read_signed_head
+from patrolgate.audit.signed_record import read_record, record_problems
 from patrolgate.cli.acting import ActingUser, acting_user, workflow_of
 from patrolgate.cli.context import OutputFormat, console, error_console, print_json, settings_of
 from patrolgate.errors import InvalidInput
@@ -156,8 +157,6 @@ def verify_record(
 ) -> None:
     """Check an exported decision record: its signature, that this instance signed it, that
     the page is exactly the signed content, and that the chain still holds its head."""
-    from patrolgate.audit.signed_record import read_record, record_problems
-
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
