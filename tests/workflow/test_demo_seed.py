@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from tests.workflow.scenario import box
@@ -14,10 +15,7 @@ from patrolgate.workflow import Workflow
 from patrolgate.workflow.demo_seed import HACKNEY, LAMBETH, SOUTHWARK, seed_demo_deployments
 
 
-def test_seed_states_and_idempotence(
-    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Three deployments in three states, the refusal on record, nothing seeded twice."""
+def _three_boroughs(database: Database) -> None:
     with database.transaction() as session:
         for i, borough in enumerate((LAMBETH, SOUTHWARK, HACKNEY)):
             lon = -0.13 + 0.03 * i
@@ -43,6 +41,13 @@ def test_seed_states_and_idempotence(
                     crs="EPSG:27700",
                 )
             )
+
+
+def test_seed_states_and_idempotence(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three deployments in three states, the refusal on record, nothing seeded twice."""
+    _three_boroughs(database)
     fixed = settings.model_copy(update={"now": datetime(2026, 7, 3, 20, 0, tzinfo=UTC)})
     expired, active, refused = seed_demo_deployments(database, fixed)
     workflow = Workflow.from_settings(database, fixed)
@@ -73,3 +78,33 @@ def test_seed_states_and_idempotence(
     assert seed_demo_deployments(database, fixed) == [expired, active, refused]
     assert workflow.chain_head()["seq"] == head
     assert workflow.verify_audit().ok
+
+
+def test_recent_proposals_carry_the_pictures_snapshot(
+    database: Database, settings: Settings
+) -> None:
+    """The active and the refused proposals (made in the last hours) carry the picture's
+    snapshot, as real ones would; the one made ten days ago asks for none (a picture fitted
+    today would know its future)."""
+    _three_boroughs(database)
+    now = datetime(2026, 7, 3, 20, 0, tzinfo=UTC)
+    fixed = settings.model_copy(update={"now": now})
+    asked: list[tuple[tuple[str, ...], datetime]] = []
+
+    def snapshot(
+        geometry: dict[str, Any], codes: tuple[str, ...], start: datetime, end: datetime
+    ) -> dict[str, Any]:
+        asked.append((codes, start))
+        return {"model": "test", "expected_events": 0.5, "area_codes": list(codes)}
+
+    expired, active, refused = seed_demo_deployments(database, fixed, forecast=snapshot)
+    assert [codes for codes, _ in asked] == [("W0",), ("W2",)]
+    assert all(start >= now - timedelta(hours=2) for _, start in asked)
+    workflow = Workflow.from_settings(database, fixed)
+    snapshots = {
+        d: workflow.show_deployment("oversight1", d)["forecast_snapshot"]
+        for d in (expired, active, refused)
+    }
+    assert snapshots[expired] is None
+    assert snapshots[active]["expected_events"] == 0.5
+    assert snapshots[refused]["area_codes"] == ["W2"]

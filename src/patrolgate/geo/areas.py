@@ -116,10 +116,10 @@ class AreaIndex:
         self.areas = list(areas)
         self.projection = projection
         self.codes: NDArray[np.str_] = np.array([a.code for a in self.areas], dtype=object)
-        self.geometries = np.array(
-            [shapely.transform(a.boundary, self._project, interleaved=False) for a in self.areas],
-            dtype=object,
-        )
+        # One projection call for every vertex of every area (not one per area).
+        boundaries = np.empty(len(self.areas), dtype=object)
+        boundaries[:] = [a.boundary for a in self.areas]
+        self.geometries = shapely.transform(boundaries, self._project, interleaved=False)
         shapely.prepare(self.geometries)
         self.tree = shapely.STRtree(self.geometries)
         self._memo: dict[complex, str | None] = {}

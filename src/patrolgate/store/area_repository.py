@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from shapely.geometry import shape
-from sqlalchemy import delete, select
+import shapely
+from sqlalchemy import Text, cast, delete, select
 from sqlalchemy.orm import Session
 
 from patrolgate.geo.areas import Area, AreaIndex, AreaLevel
@@ -40,21 +40,32 @@ def save_areas(session: Session, areas: Sequence[Area], crs: str) -> int:
 
 def load_areas(database: Database, level: str | None = None) -> list[Area]:
     """Every stored area, or those of one level, ordered by code."""
-    query = select(AreaRow).order_by(AreaRow.code)
+    # The boundaries are read as their stored GeoJSON text and parsed by GEOS in one call:
+    # decoding thousands of polygons through Python lists costs an import a second or two.
+    query = select(
+        AreaRow.code,
+        AreaRow.level,
+        AreaRow.name,
+        AreaRow.parent_code,
+        cast(AreaRow.geometry, Text),
+    ).order_by(AreaRow.code)
     if level is not None:
         query = query.where(AreaRow.level == level)
     with database.sessions() as session:
-        rows = session.scalars(query).all()
-        return [
-            Area(
-                code=row.code,
-                level=AreaLevel(row.level),
-                name=row.name,
-                boundary=shape(row.geometry),
-                parent_code=row.parent_code,
-            )
-            for row in rows
-        ]
+        rows = session.execute(query).all()
+    boundaries = shapely.from_geojson([row[4] for row in rows]) if rows else []
+    return [
+        Area(
+            code=code,
+            level=AreaLevel(row_level),
+            name=name,
+            boundary=boundary,
+            parent_code=parent_code,
+        )
+        for (code, row_level, name, parent_code, _), boundary in zip(
+            rows, boundaries, strict=True
+        )
+    ]
 
 
 def stored_levels(database: Database) -> list[str]:

@@ -14,6 +14,7 @@ from patrolgate.settings import Settings
 from patrolgate.store import Database
 from patrolgate.store.tables import AreaRow
 from patrolgate.store.workflow_tables import DeploymentRow, UserRow
+from patrolgate.workflow.context import ForecastSnapshot
 from patrolgate.workflow.documents import Debrief, ImpactAssessment, Rationale, parse_document
 from patrolgate.workflow.errors import PolicyViolation
 from patrolgate.workflow.service import Workflow
@@ -118,9 +119,16 @@ def _intel(workflow: Workflow, area: str, start: datetime, text: str, handling: 
     return workflow.add_intelligence("analyst1", summary)
 
 
-def seed_demo_deployments(database: Database, settings: Settings) -> list[str]:
+def seed_demo_deployments(
+    database: Database, settings: Settings, *, forecast: ForecastSnapshot | None = None
+) -> list[str]:
     """Seed users, intelligence and three deployments (expired and debriefed, active,
     refused), each through the rules in force; idempotent.
+
+    ``forecast`` (the intelligence picture's snapshot, fitted at the demo's clock) is
+    attached to the two proposals made in the last hours, as a real proposal would carry
+    it; the one made ten days ago gets none, since a picture fitted today would know its
+    future.
 
     The s60 authorisation was given by an inspector over the Southwark commander's
     objection: he answered it in writing first, and a superintendent was told (s60(3A)).
@@ -187,6 +195,7 @@ def seed_demo_deployments(database: Database, settings: Settings) -> list[str]:
 
     # Active: an armed patrol authorised three hours ago in Lambeth, running now.
     clock[0] = now - timedelta(hours=3)
+    workflow.forecast = forecast
     start = now - timedelta(hours=2)
     intel = _intel(
         workflow, wards[LAMBETH], start, "Retaliation between groups expected tonight.", "C"
