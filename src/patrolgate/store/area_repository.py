@@ -62,9 +62,7 @@ def load_areas(database: Database, level: str | None = None) -> list[Area]:
             boundary=boundary,
             parent_code=parent_code,
         )
-        for (code, row_level, name, parent_code, _), boundary in zip(
-            rows, boundaries, strict=True
-        )
+        for (code, row_level, name, parent_code, _), boundary in zip(rows, boundaries, strict=True)
     ]
 
 
