@@ -11,7 +11,9 @@ from world import World
 from patrolgate.audit import HeadSigner
 from patrolgate.audit.signed_record import read_record, record_problems
 from patrolgate.intelligence import Grading, IntelligenceSummary
+from patrolgate.policy import shipped_profile_text
 from patrolgate.store.audit_repository import load_entries
+from patrolgate.workflow.commands import InstallProfile
 
 SECRET_TEXT = "Named-location detail shared with conditions: meeting point by the arches."
 
@@ -167,3 +169,47 @@ def test_the_exported_record_is_signed_audited_and_verifiable(world: World) -> N
     assert record_problems(read_record(edited, "edited"), edited, key) != []
     assert record_problems(record, text, "00" * 32) != []
     assert client.post(f"/deployments/{deployment}/record/export").status_code == 403
+
+
+def test_the_profile_names_who_may_reveal(world: World) -> None:
+    """An administrator installs an armed-patrol version whose restricted readers are the
+    strategic commanders alone: the analyst, who may read C text elsewhere, may not reveal
+    it on a deployment decided under that version (refused and recorded); the commander
+    may, and the read names the deployment. The service, not the page, decides."""
+    text = shipped_profile_text("armed-patrol")
+    narrowed = re.sub(
+        r"(\[restricted_intelligence\][^\[]*?readers = )\[[^\]]*\]",
+        r'\1["strategic-commander"]',
+        text,
+        count=1,
+    )
+    assert narrowed != text
+    installed, new = world.workflow.install_profile(
+        "admin", InstallProfile(text=narrowed, origin="test")
+    )
+    assert new and installed.profile.restricted_intelligence.readers == ("strategic-commander",)
+    deployment, restricted = _with_restricted(world)
+
+    analyst, _ = world.signed_in("analyst1")
+    page = analyst.get(f"/deployments/{deployment}").text
+    assert SECRET_TEXT not in page and f"{restricted}/reveal" not in page
+    refused = analyst.post(
+        f"/deployments/{deployment}/intelligence/{restricted}/reveal",
+        data={"csrf_token": _csrf(page)},
+    )
+    assert refused.status_code == 403 and SECRET_TEXT not in refused.text
+    assert "under armed-patrol" in refused.text
+    # Outside the deployment the organisation's rule still lets an analyst read it.
+    assert world.workflow.reveal_intelligence("analyst1", restricted)["text"] == SECRET_TEXT
+
+    commander, _ = world.signed_in("sfc.adams")
+    page = commander.get(f"/deployments/{deployment}").text
+    shown = commander.post(
+        f"/deployments/{deployment}/intelligence/{restricted}/reveal",
+        data={"csrf_token": _csrf(page)},
+    )
+    assert shown.status_code == 200 and SECRET_TEXT in shown.text
+    with world.database.sessions() as session:
+        reads = [e for e in load_entries(session) if e.header.action == "intelligence.read"]
+    assert reads[-1].header.actor == "sfc.adams"
+    assert reads[-1].payload == {"intelligence": restricted, "deployment": deployment}

@@ -9,6 +9,7 @@ from patrolgate.policy.loading import (
     shipped_profile_text,
 )
 from patrolgate.policy.profile import (
+    DEFAULT_RESTRICTED_READERS,
     PROFILE_NAME,
     Authority,
     DebriefDue,
@@ -18,6 +19,7 @@ from patrolgate.policy.profile import (
     PublicNotice,
     Rarity,
     Requirements,
+    RestrictedIntelligence,
     Separation,
     Step,
     SuperiorNotice,
@@ -27,6 +29,7 @@ from patrolgate.policy.profile import (
 from patrolgate.policy.ranks import Rank, Role
 
 __all__ = [
+    "DEFAULT_RESTRICTED_READERS",
     "PROFILE_NAME",
     "Authority",
     "DebriefDue",
@@ -37,6 +40,7 @@ __all__ = [
     "Rank",
     "Rarity",
     "Requirements",
+    "RestrictedIntelligence",
     "RetentionSchedule",
     "Role",
     "Separation",

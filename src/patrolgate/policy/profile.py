@@ -215,6 +215,30 @@ class DebriefDue(_Section):
 PROFILE_NAME = r"^[a-z0-9][a-z0-9-]{1,40}$"
 
 
+#: Who may read the text of handling-code-C summaries unless a profile names others: those
+#: who write, weigh and decide on intelligence (oversight sees aggregates only).
+DEFAULT_RESTRICTED_READERS: tuple[Role, ...] = (
+    Role.ANALYST,
+    Role.PROPOSER,
+    Role.BOROUGH_COMMANDER,
+    Role.TACTICAL_COMMANDER,
+    Role.STRATEGIC_COMMANDER,
+)
+
+
+class RestrictedIntelligence(_Section):
+    """Who may reveal the text of restricted (handling code C) summaries linked to a
+    deployment under this power; every reveal is recorded."""
+
+    readers: tuple[Role, ...] = Field(min_length=1)
+
+
+_DEFAULT_RESTRICTED = RestrictedIntelligence(
+    source="design: the roles that write, weigh and decide on intelligence (older profiles)",
+    readers=DEFAULT_RESTRICTED_READERS,
+)
+
+
 class PolicyProfile(BaseModel):
     """The rules of one power."""
 
@@ -237,6 +261,7 @@ class PolicyProfile(BaseModel):
     debrief_community_trigger: int = Field(default=0, ge=0)
     superior_notice: SuperiorNotice | None = None
     debrief: DebriefDue | None = None
+    restricted_intelligence: RestrictedIntelligence = _DEFAULT_RESTRICTED
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyProfile:

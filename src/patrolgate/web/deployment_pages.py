@@ -33,7 +33,7 @@ from patrolgate.store.workflow_tables import UserRow
 from patrolgate.web.rendering import page
 from patrolgate.workflow.errors import NotAuthorised
 from patrolgate.workflow.guide import dossier_evaluation
-from patrolgate.workflow.intelligence_records import CONDITIONAL_READERS
+from patrolgate.workflow.intelligence_records import restricted_readers
 from patrolgate.workflow.record_export import export_record
 from patrolgate.workflow.rules import COMMANDERS
 
@@ -177,7 +177,7 @@ def deployment_page_with(
         top_cells=top_cells(view),
         outlook=outlook_of(services, view),
         revealed=revealed or {},
-        may_reveal=found.actor.role in CONDITIONAL_READERS,
+        may_reveal=found.actor.role in restricted_readers(dossier.row),
         noun=dossier.row.profile.get("noun") or "deployment",
     )
 
@@ -206,7 +206,9 @@ async def reveal_linked_intelligence(
 
     def reveal() -> HTMLResponse:
         try:
-            shown = services.workflow.reveal_intelligence(found.actor, intel_id)
+            shown = services.workflow.reveal_intelligence(
+                found.actor, intel_id, deployment_id=deployment_id
+            )
         except NotAuthorised as refused:
             return deployment_page_with(
                 request, services, found, deployment_id, status=403, error=("Refused", str(refused))

@@ -15,11 +15,15 @@ from typing import Any
 from sqlalchemy import select
 
 from patrolgate.intelligence import Grading, Handling, IntelligenceSummary
-from patrolgate.policy import Role
+from patrolgate.policy import DEFAULT_RESTRICTED_READERS, Role
 from patrolgate.store.audit_repository import append_entry
 from patrolgate.store.deployment_repository import new_id
-from patrolgate.store.workflow_tables import IntelligenceRow
-from patrolgate.workflow.acting import record_refusal
+from patrolgate.store.workflow_tables import (
+    DeploymentIntelligenceRow,
+    DeploymentRow,
+    IntelligenceRow,
+)
+from patrolgate.workflow.acting import profile_of, record_refusal
 from patrolgate.workflow.actors import Actor, ActorRef, load_actor
 from patrolgate.workflow.areas import select_codes
 from patrolgate.workflow.commands import AddIntelligence
@@ -27,14 +31,9 @@ from patrolgate.workflow.context import WorkflowContext
 from patrolgate.workflow.errors import NotAuthorised, NotFound
 
 AUTHORS = (Role.ANALYST, Role.PROPOSER)
-#: Who may read the text of handling-code-C summaries (oversight sees aggregates only).
-CONDITIONAL_READERS = (
-    Role.ANALYST,
-    Role.PROPOSER,
-    Role.BOROUGH_COMMANDER,
-    Role.TACTICAL_COMMANDER,
-    Role.STRATEGIC_COMMANDER,
-)
+#: Who may read the text of handling-code-C summaries outside a deployment (oversight sees
+#: aggregates only); on a deployment's dossier, its profile names the readers.
+CONDITIONAL_READERS = DEFAULT_RESTRICTED_READERS
 
 
 def grading_of(row: IntelligenceRow) -> Grading:
@@ -140,19 +139,43 @@ def read_intelligence(
         return describe(row, with_text=not restricted(row))
 
 
+def restricted_readers(deployment: DeploymentRow | None) -> tuple[Role, ...]:
+    """Who may read handling code C text: on a deployment, the roles its profile names (as
+    decided under); elsewhere, the organisation's readers."""
+    if deployment is None:
+        return CONDITIONAL_READERS
+    return profile_of(deployment).restricted_intelligence.readers
+
+
 def reveal_intelligence(
-    context: WorkflowContext, acting_as: ActorRef, intel_id: str
+    context: WorkflowContext,
+    acting_as: ActorRef,
+    intel_id: str,
+    *,
+    deployment_id: str | None = None,
 ) -> dict[str, Any]:
     """A summary with its text; revealing handling code C is put on the record first, and
-    only the roles allowed may."""
+    only the roles allowed may: on a deployment's dossier (``deployment_id``, to which the
+    summary must be linked) those its profile names."""
     try:
         with context.database.transaction() as session:
             actor = load_actor(session, acting_as)
             row = session.get(IntelligenceRow, intel_id)
             if row is None:
                 raise NotFound(f"no intelligence summary {intel_id!r}")
+            deployment = None
+            if deployment_id is not None:
+                deployment = session.get(DeploymentRow, deployment_id)
+                linked = session.get(
+                    DeploymentIntelligenceRow,
+                    {"deployment_id": deployment_id, "intelligence_id": intel_id},
+                )
+                if deployment is None or linked is None:
+                    raise NotFound(
+                        f"no intelligence summary {intel_id!r} is linked to {deployment_id!r}"
+                    )
             if restricted(row):
-                _check_conditional_reader(actor)
+                _check_conditional_reader(actor, restricted_readers(deployment), deployment)
                 append_entry(
                     session,
                     recorded_at=context.now(),
@@ -160,7 +183,8 @@ def reveal_intelligence(
                     action="intelligence.read",
                     subject=f"intelligence:{intel_id}",
                     reason="handling code C: every reveal is recorded",
-                    payload={"intelligence": intel_id},
+                    payload={"intelligence": intel_id}
+                    | ({} if deployment_id is None else {"deployment": deployment_id}),
                 )
             return describe(row, with_text=True)
     except NotAuthorised as error:
@@ -174,11 +198,14 @@ def reveal_intelligence(
         raise
 
 
-def _check_conditional_reader(actor: Actor) -> None:
-    if actor.role not in CONDITIONAL_READERS:
+def _check_conditional_reader(
+    actor: Actor, readers: tuple[Role, ...], deployment: DeploymentRow | None = None
+) -> None:
+    if actor.role not in readers:
+        under = "" if deployment is None else f" under {deployment.profile_name}"
         raise NotAuthorised(
             f"handling code C intelligence is shared with conditions; a {actor.describe()} "
-            "may not read its text"
+            f"may not read its text{under}"
         )
 
 

@@ -110,9 +110,14 @@ class Workflow(WorkflowContext):
         nothing."""
         return intelligence_records.read_intelligence(self, actor, intel_id)
 
-    def reveal_intelligence(self, actor: ActorRef, intel_id: str) -> dict[str, Any]:
-        """A summary with its text; revealing handling code C is recorded."""
-        return intelligence_records.reveal_intelligence(self, actor, intel_id)
+    def reveal_intelligence(
+        self, actor: ActorRef, intel_id: str, *, deployment_id: str | None = None
+    ) -> dict[str, Any]:
+        """A summary with its text; revealing handling code C is recorded (on a deployment's
+        dossier, only to the roles its profile names)."""
+        return intelligence_records.reveal_intelligence(
+            self, actor, intel_id, deployment_id=deployment_id
+        )
 
     def list_intelligence(self, actor: ActorRef) -> list[dict[str, Any]]:
         """Summaries without text."""
