@@ -310,21 +310,48 @@ def _rarity_text(profile: PolicyProfile, position: RarityPosition | None) -> str
     )
 
 
-def evaluate_in(session: Session, actor: Actor, row: DeploymentRow, now: datetime) -> Evaluation:
-    """The evaluation of a deployment read in ``session`` (its facts and rarity counts)."""
+def evaluate_in(
+    session: Session, actor: Actor, row: DeploymentRow, now: datetime, *, rarity: bool = True
+) -> Evaluation:
+    """The evaluation of a deployment read in ``session`` (its facts and, unless
+    ``rarity`` is false, its rarity counts)."""
     from patrolgate.store.deployment_repository import task
 
     profile = profile_of(row)
     facts = facts_of(session, row)
-    rarity = (
+    counts = (
         rarity_facts(session, row, profile, now, lock=False)
-        if row.authorised_at is None
+        if rarity and row.authorised_at is None
         else NO_RARITY
     )
     owed = task(session, row.id, "superior-notice")
     return evaluate(
-        actor, row, facts, now, rarity, notice_open=owed is not None and owed.done_at is None
+        actor, row, facts, now, counts, notice_open=owed is not None and owed.done_at is None
     )
+
+
+#: The actions whose verdict or ownership the rarity counts can change.
+RARITY_BOUND = ("authorise", "pre-approve")
+
+
+def inbox_evaluation(
+    session: Session, actor: Actor, row: DeploymentRow, now: datetime
+) -> Evaluation:
+    """The evaluation an inbox needs, counting rarity only where it can matter.
+
+    Counting rarity reads every deployment around this one, so an inbox (and the count in
+    every page's navigation) that counted it for each deployment would grow with the square
+    of their number. The counts only ever add refusals and escalations to ``authorise`` and
+    ``pre-approve``: where the user holds neither (their verdicts are ``not-yours`` or
+    ``not-now`` without the counts, and the counts never turn those into ``allowed`` or
+    ``refused``), the evaluation without them owes the same actions.
+    """
+    quick = evaluate_in(session, actor, row, now, rarity=False)
+    if row.authorised_at is None and any(
+        v.action in RARITY_BOUND and v.outcome in ("allowed", "refused") for v in quick.verdicts
+    ):
+        return evaluate_in(session, actor, row, now)
+    return quick
 
 
 def dossier_evaluation(dossier: Dossier) -> Evaluation:

@@ -19,7 +19,7 @@ from patrolgate.store.audit_tables import AuditEntryRow, AuditPayloadRow
 from patrolgate.store.deployment_repository import area_names, deployment_ids, open_tasks
 from patrolgate.store.workflow_tables import DeploymentRow
 from patrolgate.workflow.actors import Actor
-from patrolgate.workflow.guide import AWAITING, evaluate_in, owed
+from patrolgate.workflow.guide import AWAITING, evaluate_in, inbox_evaluation, owed
 from patrolgate.workflow.lifecycle import State
 from patrolgate.workflow.service import Workflow
 from patrolgate.workflow.tasks import DEBRIEF, NOTIFIED, describe_task
@@ -29,9 +29,14 @@ from patrolgate.workflow.views import summary_of
 NOTIFICATIONS_WINDOW = timedelta(days=30)
 
 
-def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
+def inbox_of(workflow: Workflow, actor: Actor, *, exhaustive: bool = False) -> list[dict[str, Any]]:
     """Deployments with an action awaiting ``actor``, oldest first (sweep first to have the
-    clock's transitions on the record); for oversight, every deadline missed as well."""
+    clock's transitions on the record); for oversight, every deadline missed as well.
+
+    Rarity is counted only where it can change what is owed
+    (:func:`~patrolgate.workflow.guide.inbox_evaluation`); ``exhaustive`` counts it for
+    every deployment (the same answer, slower: for tests).
+    """
     now = workflow.now()
     items: list[dict[str, Any]] = []
     with workflow.database.reads() as session:
@@ -41,7 +46,11 @@ def inbox_of(workflow: Workflow, actor: Actor) -> list[dict[str, Any]]:
             row = session.get(DeploymentRow, deployment_id)
             if row is None or row.state == State.DEBRIEFED.value:
                 continue
-            evaluation = evaluate_in(session, actor, row, now)
+            evaluation = (
+                evaluate_in(session, actor, row, now)
+                if exhaustive
+                else inbox_evaluation(session, actor, row, now)
+            )
             due = owed(evaluation, actor, row)
             if not due:
                 continue
