@@ -14,26 +14,20 @@ from patrolgate.settings import Mode, Settings
 from patrolgate.store import Database
 from patrolgate.store.account_tables import PasswordRow
 from patrolgate.store.workflow_tables import UserRow
-from patrolgate.workflow.context import ForecastSnapshot
 from patrolgate.workflow.demo_seed import seed_demo_deployments
 
 #: The one password of every demo account; never valid outside demo mode.
 DEMO_PASSWORD = "patrolgate-demo"
 
 
-def ensure_demo_accounts(
-    database: Database, settings: Settings, *, forecast: ForecastSnapshot | None = None
-) -> list[tuple[str, str, str]]:
+def ensure_demo_accounts(database: Database, settings: Settings) -> list[tuple[str, str, str]]:
     """Seed the demo users and deployments, give each user the demo password; idempotent.
-
-    ``forecast`` gives the recent demo proposals their forecast snapshot (see
-    :func:`~patrolgate.workflow.demo_seed.seed_demo_deployments`).
 
     Returns (login, role, rank) of every account, for printing.
     """
     if settings.mode is not Mode.DEMO:
         raise Refused("demo accounts exist in demo mode only (PATROLGATE_MODE=demo)")
-    seed_demo_deployments(database, settings, forecast=forecast)
+    seed_demo_deployments(database, settings)
     accounts = Accounts(database, secret_key=settings.secret_key, mode=settings.mode)
     with database.sessions() as session:
         users = list(session.scalars(select(UserRow).order_by(UserRow.role, UserRow.login)))

@@ -7,19 +7,13 @@ every other command starts without it.
 from __future__ import annotations
 
 import os
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from patrolgate.cli.context import console, open_database, settings_of
 from patrolgate.settings import Mode, Settings
-from patrolgate.store import Database
-from patrolgate.workflow.context import ForecastSnapshot
-
-if TYPE_CHECKING:
-    from patrolgate.picture.service import Picture
 
 
 def register(app: typer.Typer) -> None:
@@ -99,24 +93,6 @@ def serve(
     run_service(settings_of(ctx), host, port, workers or default_workers())
 
 
-def _picture_snapshot(database: Database, settings: Settings) -> ForecastSnapshot:
-    """The intelligence picture's snapshot for the demo's seeded proposals; the picture is
-    built (and fitted) only if a proposal asks for it, i.e. once, when the demo is seeded."""
-    built: list[Picture] = []
-
-    def snapshot(
-        geometry: dict[str, Any], codes: tuple[str, ...], start: datetime, end: datetime
-    ) -> dict[str, Any] | None:
-        if not built:
-            from patrolgate.picture.service import Picture
-
-            console.print("Fitting the intelligence picture for the demo's proposals …")
-            built.append(Picture(database, settings, settings.clock_now))
-        return built[0].snapshot(geometry, codes, start, end)
-
-    return snapshot
-
-
 def serve_demo(settings: Settings, *, serve_too: bool) -> None:
     """After ``patrolgate demo``: demo accounts (demo mode), printed, then the service."""
     from patrolgate.accounts.demo import DEMO_PASSWORD, ensure_demo_accounts
@@ -126,9 +102,7 @@ def serve_demo(settings: Settings, *, serve_too: bool) -> None:
         return
     demo_settings = settings.model_copy(update={"mode": Mode.DEMO})
     with open_database(demo_settings) as database:
-        accounts = ensure_demo_accounts(
-            database, demo_settings, forecast=_picture_snapshot(database, demo_settings)
-        )
+        accounts = ensure_demo_accounts(database, demo_settings)
     table = Table("user", "role", "rank", title=f"Demo accounts (password: {DEMO_PASSWORD})")
     for login, role, rank in accounts:
         table.add_row(login, role, rank)

@@ -122,7 +122,6 @@ def build_demo(database: Database, settings: Settings, *, console: Console) -> D
                 f"demo clock: {local_text(moment, settings.tz)}, the day after the last event",
                 highlight=False,
             )
-    deployments = seed_demo_deployments(database, settings)
     oversight = seed_demo_oversight(database, settings)
     if oversight.pas_rows or oversight.lsoas or oversight.pings:
         console.print(
@@ -130,15 +129,19 @@ def build_demo(database: Database, settings: Settings, *, console: Console) -> D
             f"deprivation ranks, {oversight.pings:,} patrol pings",
             highlight=False,
         )
-    _record_map_backtests(database, settings, console)
+    picture = _record_map_backtests(database, settings, console)
+    # Seeded after the map's backtests, so that the recent proposals carry the picture's
+    # snapshot (area rank, cells, recorded accuracy) as a real proposal would.
+    deployments = seed_demo_deployments(database, settings, forecast=picture.snapshot)
     summary = _summary(database, imported)
     summary.deployments = len(deployments)
     return summary
 
 
-def _record_map_backtests(database: Database, settings: Settings, console: Console) -> None:
+def _record_map_backtests(database: Database, settings: Settings, console: Console) -> Picture:
     """Backtest the map's windows at the demo's clock, so every window shows measured
-    accuracy and the algorithm record shows the same backtests (skipped when recorded)."""
+    accuracy and the algorithm record shows the same backtests (skipped when recorded);
+    returns the picture, fitted."""
     picture = Picture(database, settings, settings.clock_now)
     picture.refresh(progress=lambda text: console.print(f"{text}…", highlight=False))
     for window in MapWindow:
@@ -149,6 +152,7 @@ def _record_map_backtests(database: Database, settings: Settings, console: Conso
                 f"in the top {found['coverage']:.0%} (PAI {found['pai']:.2f})",
                 highlight=False,
             )
+    return picture
 
 
 def import_london_boundaries(
