@@ -17,6 +17,7 @@ from patrolgate.evaluation import (
     Verdict,
     evaluate_deployment,
 )
+from patrolgate.evaluation.plots import series_png
 from patrolgate.events.points import EventPoints
 from patrolgate.geo.grid import Grid
 
@@ -150,6 +151,14 @@ def test_records_that_stop_before_the_end_are_not_enough_data(grid: Grid) -> Non
     assert result.verdict is Verdict.NOT_ENOUGH_DATA
     assert result.after is None
     assert any("records reach only" in r for r in result.reasons)
+    # The daily series says nothing of days the records do not cover: None, never 0.
+    days = np.array(result.series["days"], dtype="datetime64[D]")
+    for key in ("target", "buffer", "control"):
+        values = result.series[key]
+        whole = [d + np.timedelta64(1, "D") <= START for d in days]  # the day ended by then
+        assert all((v is not None) == known for v, known in zip(values, whole, strict=True))
+        assert any(whole) and not all(whole)
+    assert series_png(result)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_design_windows_and_validation() -> None:

@@ -226,7 +226,7 @@ def evaluate_deployment(
         summary=summary,
         poolable=during is not None and not coarse,
         reasons=reasons,
-        series=_daily_series(groups, windows, n),
+        series=_daily_series(groups, windows, n, data_until),
     )
 
 
@@ -369,8 +369,15 @@ def _verdict(
     return Verdict.MORE, f"More events than the controls suggest: {change}."
 
 
-def _daily_series(groups: dict[str, AreaTimes], windows: Windows, n: int) -> dict[str, Any]:
-    """Events per day from the start of the before window to the end of the after window."""
+def _daily_series(
+    groups: dict[str, AreaTimes],
+    windows: Windows,
+    n: int,
+    data_until: np.datetime64 | None = None,
+) -> dict[str, Any]:
+    """Events per day from the start of the before window to the end of the after window;
+    a day the records do not yet cover in full (beyond ``data_until``) is ``None``, never
+    a zero: nothing is known of it yet."""
     first = windows.before[0].astype("datetime64[D]")
     last = windows.after[1].astype("datetime64[D]") + np.timedelta64(1, "D")
     days = np.arange(first, last + np.timedelta64(1, "D"), dtype="datetime64[D]")
@@ -378,7 +385,13 @@ def _daily_series(groups: dict[str, AreaTimes], windows: Windows, n: int) -> dic
     series: dict[str, Any] = {"days": [str(d) for d in days[:-1]]}
     for name, t in groups.items():
         per = 1.0 if name in ("target", "buffer") else float(n)
-        series[name] = (t.count(edges[:-1], edges[1:]) / per).tolist()
+        counts: list[float | None] = (t.count(edges[:-1], edges[1:]) / per).tolist()
+        if data_until is not None:
+            known_until = int(data_until.astype("datetime64[s]").astype(np.int64))
+            counts = [
+                c if end <= known_until else None for c, end in zip(counts, edges[1:], strict=True)
+            ]
+        series[name] = counts
     series["windows"] = {
         name: [str(w[0]), str(w[1])]
         for name, w in (

@@ -50,7 +50,9 @@ def series_png(evaluation: DeploymentEvaluation, *, dpi: int = 110) -> bytes:
         "control": (f"controls (mean of {evaluation.n_controls})", "#2166ac", 1.4),
     }
     for key, (label, colour, width) in styles.items():
-        axes.step(days, series[key], where="post", color=colour, linewidth=width, label=label)
+        # Days the records do not yet cover are None: drawn as a gap, never as zeros.
+        values = np.array([np.nan if v is None else v for v in series[key]], dtype=float)
+        axes.step(days, values, where="post", color=colour, linewidth=width, label=label)
     shades = {"before": "#dddddd", "during": "#fdb863", "after": "#d9f0d3"}
     for name, colour in shades.items():
         start, end = (np.datetime64(t, "s").astype(object) for t in series["windows"][name])
