@@ -62,6 +62,15 @@ def test_the_inbox_count_is_in_the_navigation(world: World) -> None:
     assert "Armed foot patrol in an area" in inbox and " in Brixton Hill," in inbox
 
 
+def test_the_deployment_list_names_the_power_and_the_wards(world: World) -> None:
+    """The list says what and where in words: the power's title and the ward's name."""
+    deployment = world.ready_deployment()
+    listed = _page(world, "analyst1", "/deployments")
+    row = listed.split(f'href="/deployments/{deployment}"', 1)[1].split("</tr>", 1)[0]
+    assert "Armed foot patrol in an area" in row and "Brixton Hill" in row
+    assert "armed-patrol" not in row
+
+
 def test_oversight_sees_its_notifications_in_its_inbox(world: World) -> None:
     """An inspector's s60 not reported to a superintendent in time: oversight's inbox says
     so (it used to say "Nothing awaits you")."""

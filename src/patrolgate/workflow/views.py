@@ -79,6 +79,8 @@ def summary_of(
     return {
         "id": row.id,
         "profile": row.profile_name,
+        "power": (row.profile or {}).get("title") or row.profile_name,
+        "wards": [names.get(code, code) for code in row.area_codes],
         "profile_version": row.profile_version,
         "profile_sha256": row.profile_sha256,
         "state": state.value,
@@ -336,7 +338,8 @@ def list_deployments(
             row = session.get(DeploymentRow, deployment_id)
             if row is None:
                 continue
-            summary = summary_of(context, row, area_names(session, row.borough_codes))
+            names = area_names(session, [*row.borough_codes, *row.area_codes])
+            summary = summary_of(context, row, names)
             if wanted is None or summary["state"] == wanted.value:
                 result.append(jsonable(summary))
         return result
