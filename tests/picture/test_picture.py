@@ -16,6 +16,7 @@ from patrolgate.events.generic_csv import parse_generic_csv
 from patrolgate.ingest import AreaAssigner, store_parsed_file
 from patrolgate.oversight import algorithm_record
 from patrolgate.oversight.algorithm import record_backtest
+from patrolgate.oversight.rarity import notifications as oversight_notifications
 from patrolgate.picture import MapWindow, Picture
 from patrolgate.picture.accuracy import notify_if_fallen_back
 from patrolgate.settings import Settings
@@ -173,6 +174,9 @@ def test_oversight_is_notified_when_the_model_stops_beating_counts(
     assert "no longer beats the baseline" in (entries[-1].header.reason or "")
     notify_if_fallen_back(database, MapWindow.DAY, failing, failing, DEMO_DAY)
     assert len(notifications()) == before + 1
+    # The oversight dashboard names where it came from.
+    listed = [n for n in oversight_notifications(database) if n["seq"] == entries[-1].seq]
+    assert [n["source"] for n in listed] == ["forecast baseline gate"]
 
 
 def test_events_changed_refreshes_in_the_background(recorded: Database, tmp_path: Path) -> None:

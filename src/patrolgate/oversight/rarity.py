@@ -261,6 +261,8 @@ def _source(subject: str | None) -> str:
         return "workflow"
     if subject.startswith("task:"):
         return "deadline missed"
+    if subject.startswith("forecast:"):
+        return "forecast baseline gate"
     return "rarity monitor"
 
 
