@@ -45,16 +45,22 @@ class SignedHead:
 
     def signature_valid(self) -> bool:
         """Whether the signature verifies with the public key the head names."""
-        # Imported here: every command loads this module, few sign or check a head.
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        return signature_verifies(self.public_key, self.signature, self.signed_part())
 
-        try:
-            key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(self.public_key))
-            key.verify(bytes.fromhex(self.signature), self.signed_part())
-        except (ValueError, InvalidSignature):
-            return False
-        return True
+
+def signature_verifies(public_key: str, signature: str, message: bytes) -> bool:
+    """Whether ``signature`` (hex) over ``message`` verifies with the Ed25519 ``public_key``
+    (hex); malformed keys and signatures do not."""
+    # Imported here: every command loads this module, few sign or check a signature.
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
+        key.verify(bytes.fromhex(signature), message)
+    except (ValueError, InvalidSignature):
+        return False
+    return True
 
 
 class HeadSigner:

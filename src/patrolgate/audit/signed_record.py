@@ -18,7 +18,7 @@ from html import escape
 from typing import Any
 
 from patrolgate.audit.chain import canonical
-from patrolgate.audit.heads import HeadSigner
+from patrolgate.audit.heads import HeadSigner, signature_verifies
 from patrolgate.errors import InvalidInput
 
 #: What a record file says it is; a later layout would get a new name.
@@ -46,15 +46,7 @@ class SignedRecord:
 
     def signature_valid(self) -> bool:
         """Whether the signature verifies with the public key the record names."""
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-        try:
-            key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(self.public_key))
-            key.verify(bytes.fromhex(self.signature), self.signed_part())
-        except (ValueError, InvalidSignature):
-            return False
-        return True
+        return signature_verifies(self.public_key, self.signature, self.signed_part())
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (what the file's data block holds)."""
