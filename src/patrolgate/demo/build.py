@@ -122,6 +122,11 @@ def build_demo(database: Database, settings: Settings, *, console: Console) -> D
                 f"demo clock: {local_text(moment, settings.tz)}, the day after the last event",
                 highlight=False,
             )
+    picture = _record_map_backtests(database, settings, console)
+    # Seeded after the map's backtests, so that the recent proposals carry the picture's
+    # snapshot (area rank, cells, recorded accuracy) as a real proposal would.
+    deployments = seed_demo_deployments(database, settings, forecast=picture.snapshot)
+    # Pings are made up for the seeded deployments, so the deployments come first.
     oversight = seed_demo_oversight(database, settings)
     if oversight.pas_rows or oversight.lsoas or oversight.pings:
         console.print(
@@ -129,10 +134,6 @@ def build_demo(database: Database, settings: Settings, *, console: Console) -> D
             f"deprivation ranks, {oversight.pings:,} patrol pings",
             highlight=False,
         )
-    picture = _record_map_backtests(database, settings, console)
-    # Seeded after the map's backtests, so that the recent proposals carry the picture's
-    # snapshot (area rank, cells, recorded accuracy) as a real proposal would.
-    deployments = seed_demo_deployments(database, settings, forecast=picture.snapshot)
     summary = _summary(database, imported)
     summary.deployments = len(deployments)
     return summary
