@@ -35,19 +35,21 @@ def test_a_repeated_read_asks_only_for_the_stamp(workflow: Workflow, clock: Cloc
     seen = _statements(workflow.database)
     again = workflow.deployment_dossier("analyst1", deployment)
     reads = [s for s in seen if s.startswith("SELECT")]
-    # The actor (a login here), the stamp and, while it awaits its decision, the rarity
-    # count (other deployments change it without changing this one's stamp); no
+    # The actor (a login here), the stamp, the linked intelligence (retention may redact a
+    # summary without changing this deployment's stamp) and, while it awaits its decision,
+    # the rarity count (other deployments change it without changing this one's stamp); no
     # deployment, consultation or audit rows.
-    assert len(reads) == 3, reads
+    assert len(reads) == 4, reads
     assert any("max(audit_entries.seq)" in s for s in reads)
     assert sum("deployments.profile_name" in s for s in reads) == 1
+    assert sum("FROM intelligence" in s for s in reads) == 1
     assert again.view == first.view
     assert len(workflow.loaded) == 1
     workflow.authorise("sfc.adams", deployment, grounds="Reliable intelligence of imminent harm.")
     workflow.deployment_dossier("analyst1", deployment)
     seen.clear()
     workflow.deployment_dossier("analyst1", deployment)
-    assert len([s for s in seen if s.startswith("SELECT")]) == 2, seen  # decided: no count
+    assert len([s for s in seen if s.startswith("SELECT")]) == 3, seen  # decided: no count
 
 
 def test_a_change_by_another_process_shows_at_once(
