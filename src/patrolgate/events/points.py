@@ -15,6 +15,10 @@ class EventPoints:
     Times are ``datetime64[s]`` in UTC. Each event happened somewhere in the half-open
     interval ``[t_start, t_end)``: a minute for timestamped sources, a whole month for
     data.police.uk. ``x`` and ``y`` are metres in ``crs``.
+
+    ``place`` is, where the source records it, the kind of place each event happened at,
+    from a closed list (street, residence, education, open space, ...): a property of the
+    place, never of a person. ``None`` when the source has no such field.
     """
 
     t_start: NDArray[np.datetime64]
@@ -23,11 +27,12 @@ class EventPoints:
     y: NDArray[np.float64]
     category: NDArray[np.str_]
     crs: str
+    place: NDArray[np.str_] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.t_start)
-        for name in ("t_end", "x", "y", "category"):
-            if len(getattr(self, name)) != n:
+        for name in ("t_end", "x", "y", "category", "place"):
+            if getattr(self, name) is not None and len(getattr(self, name)) != n:
                 raise ValueError(f"EventPoints.{name} has {len(getattr(self, name))} rows, not {n}")
 
     def __len__(self) -> int:
@@ -42,6 +47,7 @@ class EventPoints:
             y=self.y[mask],
             category=self.category[mask],
             crs=self.crs,
+            place=None if self.place is None else self.place[mask],
         )
 
     @classmethod
