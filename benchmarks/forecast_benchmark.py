@@ -52,7 +52,7 @@ LEARNED: dict[str, Any] = {"random_state": 0}
 def _models(timezone: str, window_days: float, *, learned: bool = True) -> dict[str, Forecaster]:
     models = {
         name: make_model(name, timezone=timezone)
-        for name in ("naive", "kde", "prospective", "sepp", "seasonal")
+        for name in ("naive", "kde", "prospective", "sepp", "seasonal", "rhythm")
     }
     models["ensemble"] = make_model(
         "ensemble", timezone=timezone, window_days=window_days, random_state=0
@@ -115,7 +115,11 @@ def chicago(workers: int | None, *, which: str) -> None:
     }[which]
     models = _models(CHICAGO_ZONE, window_days)
     if which == "shifts":
-        models = {k: v for k, v in models.items() if k in ("naive", "sepp", "seasonal", "learned")}
+        models = {
+            k: v
+            for k, v in models.items()
+            if k in ("naive", "sepp", "seasonal", "rhythm", "learned")
+        }
     print(f"Chicago {which}: {len(events)} located events, {grid.n_cells} cells of 150 m")
     result = backtest(
         models,

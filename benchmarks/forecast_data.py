@@ -71,6 +71,7 @@ def chicago(cell_size: float = 150.0) -> tuple[EventPoints, Grid]:
         y=y,
         category=np.full(len(x), "violence-with-injury"),
         crs=crs,
+        place=np.array([r["loc_cat"] for r in rows])[located],
     )
     grid = Grid.from_polygon(_union(CHICAGO_DISTRICTS, projection), crs=crs, cell_size=cell_size)
     return events, grid

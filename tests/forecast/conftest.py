@@ -25,7 +25,7 @@ CHICAGO_ZONE = "America/Chicago"
 def read_chicago(first: str, last: str) -> tuple[EventPoints, shapely.Geometry]:
     """Located Chicago events with local dates in [first, last), and the districts' union."""
     zone = ZoneInfo(CHICAGO_ZONE)
-    lon, lat, stamps = [], [], []
+    lon, lat, stamps, places = [], [], [], []
     with gzip.open(CHICAGO / "chicago_aggravated_assaults_2010-2017.csv.gz", "rt") as handle:
         for row in csv.DictReader(handle):
             if not (first <= row["date"] < last) or not row["longitude"]:
@@ -34,6 +34,7 @@ def read_chicago(first: str, last: str) -> tuple[EventPoints, shapely.Geometry]:
             stamps.append(local.astimezone(UTC).replace(tzinfo=None))
             lon.append(float(row["longitude"]))
             lat.append(float(row["latitude"]))
+            places.append(row["loc_cat"])
     crs = choose_crs(np.array(lon), np.array(lat))
     projection = Projection(crs)
     x, y = projection.to_xy(np.array(lon), np.array(lat))
@@ -45,6 +46,7 @@ def read_chicago(first: str, last: str) -> tuple[EventPoints, shapely.Geometry]:
         y=y,
         category=np.full(len(x), "violence-with-injury"),
         crs=crs,
+        place=np.array(places, dtype=str),
     )
     document = json.loads(
         gzip.decompress((CHICAGO / "chicago_police_districts_2018.geojson.gz").read_bytes())

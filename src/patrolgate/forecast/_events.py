@@ -60,7 +60,8 @@ class PreparedEvents:
     """Events on a grid, sorted by the end of their time interval (when they became known).
 
     ``start`` and ``end`` are days since 1970-01-01 UTC; ``cell`` is the kept grid cell or
-    -1; ``raster`` the raster position or -1 outside the grid's bounding box.
+    -1; ``raster`` the raster position or -1 outside the grid's bounding box; ``place`` the
+    kind of place of each event (:attr:`EventPoints.place`), or ``None``.
     """
 
     start: NDArray[np.float64]
@@ -69,6 +70,7 @@ class PreparedEvents:
     y: NDArray[np.float64]
     cell: NDArray[np.int64]
     raster: NDArray[np.int64]
+    place: NDArray[np.str_] | None = None
 
     def __len__(self) -> int:
         return len(self.start)
@@ -92,6 +94,7 @@ class PreparedEvents:
             self.y[first:],
             self.cell[first:],
             self.raster[first:],
+            None if self.place is None else self.place[first:],
         )
 
     def head(self, count: int) -> PreparedEvents:
@@ -103,6 +106,7 @@ class PreparedEvents:
             self.y[:count],
             self.cell[:count],
             self.raster[:count],
+            None if self.place is None else self.place[:count],
         )
 
     def take(self, mask: NDArray[np.bool_] | NDArray[np.int64]) -> PreparedEvents:
@@ -114,6 +118,7 @@ class PreparedEvents:
             self.y[mask],
             self.cell[mask],
             self.raster[mask],
+            None if self.place is None else self.place[mask],
         )
 
 
@@ -141,6 +146,7 @@ def prepare(events: EventPoints, grid: Grid) -> PreparedEvents:
         y=y[order],
         cell=grid.lookup[raster[order]],
         raster=raster[order],
+        place=None if events.place is None else np.asarray(events.place)[order],
     )
     _cache.append((events, grid, prepared))
     del _cache[:-_CACHE_SIZE]

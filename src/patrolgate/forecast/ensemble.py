@@ -23,7 +23,7 @@ class Ensemble(Forecaster):
 
     Parameters
     ----------
-    members : tuple of str, default ("naive", "kde", "sepp", "seasonal")
+    members : tuple of str, default ("naive", "kde", "sepp", "seasonal", "rhythm")
         Registry names of the member models (default hyperparameters).
     member_params : dict or None
         Hyperparameters per member name, e.g. ``{"seasonal": {"timezone": "Europe/London"}}``.
@@ -40,7 +40,7 @@ class Ensemble(Forecaster):
 
     def __init__(
         self,
-        members: tuple[str, ...] = ("naive", "kde", "sepp", "seasonal"),
+        members: tuple[str, ...] = ("naive", "kde", "sepp", "seasonal", "rhythm"),
         member_params: dict[str, dict[str, Any]] | None = None,
         validation_days: float = 90.0,
         window_days: float = 1.0,

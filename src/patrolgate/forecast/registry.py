@@ -11,6 +11,7 @@ from patrolgate.forecast.kde import RetrospectiveKDE
 from patrolgate.forecast.learned import LearnedRanker
 from patrolgate.forecast.naive import NaiveCounts
 from patrolgate.forecast.prospective import ProspectiveHotspot
+from patrolgate.forecast.rhythm import PlaceRhythm
 from patrolgate.forecast.seasonal import Seasonal
 from patrolgate.forecast.sepp import SEPP
 
@@ -23,16 +24,17 @@ MODELS: dict[str, Callable[..., Forecaster]] = {
     "seasonal": Seasonal,
     "ensemble": Ensemble,
     "learned": LearnedRanker,
+    "rhythm": PlaceRhythm,
 }
 
 #: The model used when none is named: the one the held-out Chicago test chooses (the best
 #: PAI at 5 % among models that beat counts within the time budget; see
 #: :func:`patrolgate.forecast.results.choose_default` and docs/forecasting.md), not the most
 #: sophisticated one.
-DEFAULT_MODEL = "sepp"
+DEFAULT_MODEL = "rhythm"
 
 #: Models that read the local clock take the force's time zone.
-_ZONED = frozenset({"seasonal", "ensemble", "learned"})
+_ZONED = frozenset({"seasonal", "ensemble", "learned", "rhythm"})
 
 
 def make_model(name: str, *, timezone: str | None = None, **params: Any) -> Forecaster:
@@ -52,10 +54,11 @@ def make_model(name: str, *, timezone: str | None = None, **params: Any) -> Fore
     except KeyError:
         known = ", ".join(MODELS)
         raise ForecastError(f"unknown model {name!r}; known models: {known}") from None
-    if timezone is not None and name in ("seasonal", "learned"):
+    if timezone is not None and name in ("seasonal", "learned", "rhythm"):
         params.setdefault("timezone", timezone)
     if timezone is not None and name == "ensemble":
         member_params = dict(params.get("member_params") or {})
-        member_params.setdefault("seasonal", {"timezone": timezone})
+        for zoned in ("seasonal", "rhythm"):
+            member_params.setdefault(zoned, {"timezone": timezone})
         params["member_params"] = member_params
     return factory(**params)
