@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from patrolgate.cli import app
+from patrolgate.forecast import DEFAULT_MODEL
 from patrolgate.store import Database
 from tests.evaluation.chicago_deployments import Clock, box, ended_deployment, make_workflow
 from tests.evaluation.conftest import DISTRICTS_FILE, EVENTS_FILE
@@ -102,7 +103,7 @@ def test_evaluate_a_deployment_and_the_programme(
     assert result["n_controls"] == 5
     assert result["area_km2"] == pytest.approx(4.0, rel=0.1)
     assert result["target"]["before"] > 0
-    assert result["forecast"]["model"] == "sepp"
+    assert result["forecast"]["model"] == DEFAULT_MODEL
     assert result["forecast"]["expected"] > 0
     assert result["verdict"] in {"not-enough-data", "no-detectable-change", "fewer", "more"}
     assert result["during"]["wdd"]["dispersion"] >= 1

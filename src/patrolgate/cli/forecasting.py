@@ -277,7 +277,7 @@ def backtest_command(
     ctx: typer.Context,
     models: Annotated[
         str, typer.Option("--models", help="Comma-separated model names.")
-    ] = "naive,kde,prospective,sepp,ensemble",
+    ] = "naive,kde,prospective,sepp,rhythm,ensemble",
     window: Annotated[
         str, typer.Option("--window", help="shift (8h), day (1d), week (1w), month, or a length.")
     ] = "1d",

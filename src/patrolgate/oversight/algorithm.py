@@ -381,7 +381,8 @@ def _build_record(database: Database, settings: Settings) -> dict[str, Any]:
                 "benchmark (docs/forecasting.md); each installation's map uses the winner of "
                 "its own recorded backtest while it beats three-year counts",
                 "alternatives": "naive counts, kernel density, prospective hot spots, SEPP, "
-                "seasonal, ensemble, learned ranking (all selectable; compared by backtest)",
+                "seasonal, place-type rhythm, ensemble, learned ranking (all selectable; "
+                "compared by backtest)",
             },
             "decision_process": {
                 "human_decision": "authorisation under a policy profile: "
