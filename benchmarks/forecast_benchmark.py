@@ -10,6 +10,9 @@ reported once with those settings:
 - ``shifts``: the same on the three policing shifts (07–15, 15–23, 23–07 local) of 2017;
 - ``london``: police.uk robbery points (month-granular), weapons possession as a leading
   indicator, 250 m cells inside the boroughs, calendar months 2019-02 to 2021-01;
+- ``rhythm-validation``: the place-type rhythm's settings against the variants tried, on
+  Chicago's daily windows of 2014 and 2015 (each forecast from what was known before its
+  month), the run that chose them;
 - ``speed``: the default model alone over the two Chicago years, in a fresh process: wall
   time (fit and predict together) and peak memory.
 
@@ -45,6 +48,20 @@ LONDON_ZONE = "Europe/London"
 TEST = ("2016-01-01T06:00", "2018-01-01T06:00")
 SHIFT_TEST = ("2017-01-01T06:00", "2018-01-01T06:00")
 VALIDATION = ("2015-01-01T06:00", "2016-01-01T06:00")
+RHYTHM_VALIDATION = ("2014-01-01T06:00", "2016-01-01T06:00")
+#: The place-type rhythm's variants tried on 2014–2015 (the defaults were kept).
+RHYTHM_VARIANTS: dict[str, dict[str, Any]] = {
+    "rhythm": {},
+    "rhythm recent_share=0.05": {"recent_share": 0.05},
+    "rhythm recent_share=0.15": {"recent_share": 0.15},
+    "rhythm recent_share=0": {"recent_share": 0.0},
+    "rhythm recent_days=7": {"recent_days": 7.0},
+    "rhythm recent_days=30": {"recent_days": 30.0},
+    "rhythm shrinkage=30": {"shrinkage": 30.0},
+    "rhythm shrinkage=300": {"shrinkage": 300.0},
+    "rhythm season_days=14": {"season_days": 14.0},
+    "rhythm recent_bandwidth=100": {"recent_bandwidth": 100.0},
+}
 #: The learned ranker's settings beyond its defaults (which were chosen on 2015).
 LEARNED: dict[str, Any] = {"random_state": 0}
 
@@ -150,6 +167,41 @@ def chicago(workers: int | None, *, which: str) -> None:
     }[which]
     tables = ("summary", "curve", "shifts") if which == "shifts" else ("summary", "curve")
     _write(name, document, tables)
+
+
+def rhythm_validation(workers: int | None) -> None:
+    """The run that chose the place-type rhythm's settings: variants on 2014–2015 only."""
+    events, grid = forecast_data.chicago(cell_size=150.0)
+    files = _files(forecast_data.CHICAGO_EVENTS, forecast_data.CHICAGO_DISTRICTS)
+    models: dict[str, Forecaster] = {"naive": make_model("naive"), "kde": make_model("kde")}
+    models.update(
+        {
+            label: make_model("rhythm", timezone=CHICAGO_ZONE, **params)
+            for label, params in RHYTHM_VARIANTS.items()
+        }
+    )
+    result = backtest(
+        models,
+        events,
+        grid,
+        start=RHYTHM_VALIDATION[0],
+        end=RHYTHM_VALIDATION[1],
+        window="day",
+        refit="month",
+        coverage=0.05,
+        timezone=CHICAGO_ZONE,
+        workers=workers,
+        progress=_progress("rhythm validation"),
+    )
+    document = result_document(
+        result,
+        command="make bench-forecast (rhythm-validation)",
+        categories=["violence-with-injury"],
+        cell_size=150.0,
+        data=files,
+        levels=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2),
+    )
+    _write("chicago-2014-2015-rhythm-validation", document, ("summary",))
 
 
 def london(workers: int | None) -> None:
@@ -285,15 +337,26 @@ def main() -> None:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("chicago", "shifts", "london", "speed", "validation", "speed-child", "docs"),
+        choices=(
+            "chicago",
+            "shifts",
+            "london",
+            "speed",
+            "validation",
+            "rhythm-validation",
+            "speed-child",
+            "docs",
+        ),
         default=None,
     )
     args = parser.parse_args()
-    chosen = args.only or ["chicago", "shifts", "london", "speed"]
+    chosen = args.only or ["rhythm-validation", "chicago", "shifts", "london", "speed"]
     clock = time.perf_counter()
     for part in chosen:
         if part in ("chicago", "shifts", "validation"):
             chicago(args.workers, which=part)
+        elif part == "rhythm-validation":
+            rhythm_validation(args.workers)
         elif part == "london":
             london(args.workers)
         elif part == "speed":
