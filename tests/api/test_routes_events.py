@@ -105,6 +105,45 @@ def test_a_csv_batch_names_its_bad_rows(world: World) -> None:
     assert "Marcus" not in everything and "Okafor" not in everything
 
 
+def test_place_types_are_fed_from_the_closed_list_only(world: World) -> None:
+    """JSON and CSV batches may give each event a place type; one outside the list rejects
+    its row (named), an empty one is none, and nothing else of the row is stored."""
+    client = _feed_client(world)
+    events = _events(4)
+    events[0]["place_type"] = " Open Space "
+    events[1]["place_type"] = "John's house"
+    events[2]["place_type"] = None
+    answer = client.post("/api/v1/events", json={"events": events})
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert (report["stored"], report["rejected"]) == (3, 1)
+    [problem] = report["problems"]
+    assert (problem["row"], problem["field"]) == (3, "place_type")
+    assert "unknown place type" in problem["reason"]
+    lat, lon = IN_LAMBETH
+    body = (
+        "id,time,lat,lon,category,place_type\n"
+        f"P1,2026-06-01T21:00+01:00,{lat},{lon},Robbery,STREET\n"
+        f"P2,2026-06-01T21:05+01:00,{lat},{lon},Robbery,\n"
+        f"P3,2026-06-01T21:10+01:00,{lat},{lon},Robbery,the victim's flat\n"
+    )
+    answer = client.post("/api/v1/events", content=body, headers={"Content-Type": "text/csv"})
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert (report["stored"], report["rejected"]) == (2, 1)
+    assert [(p["row"], p["field"]) for p in report["problems"]] == [(4, "place_type")]
+    with world.database.sessions() as session:
+        rows = session.execute(select(EventRow.id, EventRow.place_type)).all()
+    stored = dict(rows)
+    assert stored == {
+        "feed:feed1:R0": "open space",
+        "feed:feed1:R2": None,
+        "feed:feed1:R3": None,
+        "feed:feed1:P1": "street",
+        "feed:feed1:P2": None,
+    }
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "message"),
     [

@@ -10,13 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from tests.conftest import SHIPPED_DATA
 from typer.testing import CliRunner
 
 from patrolgate.cli import app
 from patrolgate.store import create_database
-from patrolgate.store.tables import AreaRow
+from patrolgate.store.tables import AreaRow, EventRow
 
 runner = CliRunner()
 BOUNDARIES = SHIPPED_DATA / "london-boundaries"
@@ -210,6 +210,54 @@ def test_any_city_csv_with_its_own_areas(home: Path, tmp_path: Path) -> None:
     assert json.loads(out)[0]["stored"] == 2000
     code, out, _ = invoke("events", "summary", "--by", "category", "--format", "json")
     assert json.loads(out) == [{"category": "violence-with-injury", "count": 2000}]
+
+
+def test_any_city_csv_with_a_place_type_column(home: Path, tmp_path: Path) -> None:
+    """``--place-column loc_cat`` keeps each event's kind of place; a value outside the
+    closed list is named with its file, row and field, and --strict then stores nothing."""
+    with gzip.open(
+        SHIPPED_DATA / "chicago" / "chicago_aggravated_assaults_2010-2017.csv.gz", "rt"
+    ) as f:
+        sample = [next(f) for _ in range(201)]
+    sample[5] = (
+        sample[5].replace(",residence,", ",John's house,").replace(",street,", ",John's house,")
+    )
+    assert "John's house" in sample[5]
+    path = tmp_path / "chicago-places.csv"
+    path.write_text("".join(sample), encoding="utf-8")
+    layout = [
+        "--time",
+        "date",
+        "--lat",
+        "latitude",
+        "--lon",
+        "longitude",
+        "--category-value",
+        "aggravated assault",
+        "--time-format",
+        "%Y-%m-%d %H:%M",
+        "--timezone",
+        "America/Chicago",
+        "--place-column",
+        "loc_cat",
+    ]
+    code, _, err = invoke("import", "csv", str(path), *layout, "--strict")
+    assert code == 2 and "--strict" in err and f"{path}:6: loc_cat: unknown place type" in err
+    code, out, err = invoke("import", "csv", str(path), *layout, "--format", "json")
+    assert code == 0, err
+    assert f"{path}:6: loc_cat: unknown place type" in err
+    report = json.loads(out)[0]
+    assert (report["stored"], report["rejected"]) == (199, 1)
+    assert "loc_cat" in report["fields_kept"]
+    database = create_database(f"sqlite:///{home / 'patrolgate.db'}")
+    try:
+        with database.sessions() as session:
+            places = Counter(session.scalars(select(EventRow.place_type)))
+    finally:
+        database.dispose()
+    expected = Counter(next(csv.reader([line]))[1] for line in sample[1:])
+    del expected["John's house"]
+    assert places == expected
 
 
 def test_demo_builds_once_and_only_once(

@@ -1,7 +1,8 @@
 """``POST /api/v1/events``: the live feed, for a ``feed`` account's API token.
 
 A batch of up to 10,000 events, as JSON (``{"events": [{"id", "time", "lat", "lon",
-"category"}]}``) or as CSV (``Content-Type: text/csv``, header ``id,time,lat,lon,category``),
+"category"}]}``, each with an optional ``place_type``) or as CSV (``Content-Type: text/csv``,
+header ``id,time,lat,lon,category``, optionally ``place_type``),
 goes through the generic importer's allow-list, checks, row messages and accounting
 (:mod:`patrolgate.ingest.feed`); ids are the feed's own, so a batch sent again stores
 nothing twice. New events make the map's picture fit again, once the feed has been quiet
@@ -29,7 +30,7 @@ MAX_BODY = 4_000_000
 
 
 class FeedEvent(BaseModel):
-    """One event of a feed batch: the five fields the feed keeps, nothing else."""
+    """One event of a feed batch: the fields the feed keeps, nothing else."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +43,12 @@ class FeedEvent(BaseModel):
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")
     category: str = Field(min_length=1, max_length=200, description="The offence or category")
+    place_type: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The kind of place, from a closed list (street, residence, education, "
+        "open space, ...: patrolgate.events.place_types); any other value rejects the row",
+    )
 
 
 class FeedBatch(BaseModel):

@@ -151,6 +151,14 @@ def import_csv(
     id_column: Annotated[
         str | None, typer.Option("--id", help="Column holding a unique id.")
     ] = None,
+    place_column: Annotated[
+        str | None,
+        typer.Option(
+            "--place-column",
+            help="Column holding the kind of place (street, residence, open space, ...: a "
+            "closed list; any other value rejects its row).",
+        ),
+    ] = None,
     delimiter: Annotated[str, typer.Option("--delimiter", help="Field separator.")] = ",",
     decimal: Annotated[str, typer.Option("--decimal", help="Decimal mark: . or ,")] = ".",
     time_format: Annotated[
@@ -175,6 +183,7 @@ def import_csv(
         category=category,
         category_value=category_value,
         id=id_column,
+        place_type=place_column,
         delimiter=delimiter.encode().decode("unicode_escape") if delimiter == "\\t" else delimiter,
         decimal=decimal,
         time_format=time_format,

@@ -1,4 +1,5 @@
-"""Any city's open data: a CSV with a time, a latitude and a longitude column."""
+"""Any city's open data: a CSV with a time, a latitude and a longitude column (and,
+optionally, a column of place types from the closed list of :mod:`.place_types`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from patrolgate.errors import InvalidInput
 from patrolgate.events.allow_list import KeptFieldIds, person_column_reason, person_values_reason
+from patrolgate.events.place_types import normalise_place_type
 from patrolgate.events.ranges import TimeRange, parse_number
 from patrolgate.events.records import CHUNK_ROWS, EventChunk, ParsedSource, RowError
 from patrolgate.events.row_builder import ChunkBuilder
@@ -37,6 +39,8 @@ class CsvLayout:
     category: str | None = None
     category_value: str | None = None
     id: str | None = None
+    #: A column of place types (``place_types.PLACE_TYPES``); an empty value is no place type.
+    place_type: str | None = None
     delimiter: str = ","
     decimal: str = "."
     time_format: str | None = None
@@ -65,12 +69,17 @@ class CsvLayout:
             options["--category"] = self.category
         if self.id is not None:
             options["--id"] = self.id
+        if self.place_type is not None:
+            options["--place-column"] = self.place_type
         return options
 
 
 def _refuse_person_values(stream: CsvStream, layout: CsvLayout) -> None:
-    """Refuse an id or category column whose first rows' values describe people."""
-    checked = {o: c for o, c in layout.mapped().items() if o in ("--category", "--id")}
+    """Refuse an id, category or place column whose first rows' values describe people
+    (before any row's value is quoted back in a row error)."""
+    checked = {
+        o: c for o, c in layout.mapped().items() if o in ("--category", "--id", "--place-column")
+    }
     if not checked:
         return
     indexes = {option: stream.column(column) for option, column in checked.items()}
@@ -151,6 +160,8 @@ def _chunks(stream: CsvStream, layout: CsvLayout, rejected: list[RowError]) -> I
     i_time, i_lat, i_lon = (stream.column(c) for c in (layout.time, layout.lat, layout.lon))
     i_cat = stream.column(layout.category) if layout.category else None
     i_id = stream.column(layout.id) if layout.id else None
+    i_place = stream.column(layout.place_type) if layout.place_type else None
+    places: dict[str, str | None] = {}  # accepted spellings only: a bounded few
     fixed = normalise_category(layout.category_value).value if layout.category_value else None
     resolution = resolution_of(layout.time_format)
     width = len(stream.header)
@@ -159,7 +170,7 @@ def _chunks(stream: CsvStream, layout: CsvLayout, rejected: list[RowError]) -> I
     categories: dict[str, str] = {}
     times: dict[str, tuple[int, int, int, int] | str] = {}
     for rows in stream.numbered_rows(CHUNK_ROWS):
-        events = ChunkBuilder(layout.source)
+        events = ChunkBuilder(layout.source, place_type=[] if i_place is not None else None)
         for number, row in rows:
             if len(row) != width:
                 rejected.append(
@@ -205,6 +216,18 @@ def _chunks(stream: CsvStream, layout: CsvLayout, rejected: list[RowError]) -> I
                     categories.get(source_category) or normalise_category(source_category).value
                 )
                 categories[source_category] = category
+            place_type = None
+            if i_place is not None:
+                raw = row[i_place]
+                if raw in places:
+                    place_type = places[raw]
+                else:
+                    try:
+                        place_type = places[raw] = normalise_place_type(raw)
+                    except ValueError as refusal:
+                        field = str(layout.place_type)
+                        rejected.append(RowError(path, number, field, str(refusal)))
+                        continue
             if i_id is not None:
                 source_id = row[i_id].strip()
                 if not source_id:
@@ -230,6 +253,7 @@ def _chunks(stream: CsvStream, layout: CsvLayout, rejected: list[RowError]) -> I
                 month=timing[3],
                 lon=coordinates[0],
                 lat=coordinates[1],
+                place_type=place_type,
             )
         if len(events):
             yield events.build()

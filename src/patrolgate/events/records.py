@@ -56,6 +56,9 @@ class EventChunk:
     lsoa_code: list[str | None]
     #: The file row each event came from (several events share a row that counts several).
     rows: NDArray[np.int64]
+    #: The kind of place of each event (``place_types.PLACE_TYPES``, None where the row has
+    #: none); None for the whole chunk when the source has no such field.
+    place_type: list[str | None] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -76,6 +79,7 @@ class EventChunk:
             borough_code=[v for v, k in zip(self.borough_code, keep.tolist(), strict=True) if k],
             lsoa_code=[v for v, k in zip(self.lsoa_code, keep.tolist(), strict=True) if k],
             rows=self.rows[keep],
+            place_type=None if self.place_type is None else take_optional(self.place_type, keep),
         )
 
     def victim_reported(self) -> list[bool]:
@@ -86,6 +90,11 @@ class EventChunk:
 
 def take(values: Sequence[str], keep: NDArray[np.bool_]) -> list[str]:
     """The entries of ``values`` where ``keep`` is true."""
+    return [v for v, k in zip(values, keep.tolist(), strict=True) if k]
+
+
+def take_optional(values: Sequence[str | None], keep: NDArray[np.bool_]) -> list[str | None]:
+    """The entries of ``values`` (some None) where ``keep`` is true."""
     return [v for v, k in zip(values, keep.tolist(), strict=True) if k]
 
 

@@ -26,6 +26,8 @@ class ChunkBuilder:
     lat: list[float] = field(default_factory=list)
     borough_code: list[str | None] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
+    #: Set when the source maps a place type column (None per row without one).
+    place_type: list[str | None] | None = None
 
     def add(
         self,
@@ -41,6 +43,7 @@ class ChunkBuilder:
         lon: float = math.nan,
         lat: float = math.nan,
         borough_code: str | None = None,
+        place_type: str | None = None,
     ) -> None:
         """Add one accepted event of file row ``row`` (times in UTC epoch seconds)."""
         self.rows.append(row)
@@ -54,6 +57,10 @@ class ChunkBuilder:
         self.lon.append(lon)
         self.lat.append(lat)
         self.borough_code.append(borough_code)
+        if self.place_type is not None:
+            self.place_type.append(place_type)
+        elif place_type is not None:
+            raise ValueError("a place type for a builder made without place types")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -74,4 +81,5 @@ class ChunkBuilder:
             borough_code=self.borough_code,
             lsoa_code=[None] * len(self.ids),
             rows=np.asarray(self.rows, dtype=np.int64),
+            place_type=self.place_type,
         )

@@ -319,6 +319,7 @@ class PreparedEvents:
                 self.ward_code,
                 self.lsoa_code,
                 self.district_code,
+                _place_types(chunk),
                 [run_id] * n,
                 strict=True,
             )
@@ -342,6 +343,7 @@ class PreparedEvents:
                     for v in (chunk.lon, chunk.lat, self.x, self.y)
                 ),
                 *(pa.array(v, pa.string()) for v in texts),
+                pa.array(_place_types(chunk), pa.string()),
                 pa.array(chunk.rows, pa.int64()),
             ],
             schema=EVENT_SCHEMA,
@@ -486,6 +488,11 @@ def _prepare(chunk: EventChunk, assigner: AreaAssigner, parsed: ParsedSource) ->
         lsoa_code=lsoa,
         district_code=codes["district"].tolist() if "district" in codes else nothing,
     )
+
+
+def _place_types(chunk: EventChunk) -> list[str | None]:
+    """Each event's place type (None throughout when the source has none)."""
+    return [None] * len(chunk) if chunk.place_type is None else chunk.place_type
 
 
 def _floats(values: NDArray[np.float64], sqlite: bool) -> list[float | None]:

@@ -1,7 +1,9 @@
 """The live feed: batches of events from a force's records system, as they are recorded.
 
-A batch (up to ``MAX_BATCH`` rows of ``id, time, lat, lon, category``) goes through exactly
-the generic CSV importer: the same allow-list (those five fields, nothing else), the same
+A batch (up to ``MAX_BATCH`` rows of ``id, time, lat, lon, category`` and, optionally,
+``place_type``) goes through exactly the generic CSV importer: the same allow-list (those
+fields, nothing else; a place type from the closed list of
+:mod:`patrolgate.events.place_types`, any other value rejecting its row), the same
 refusal of columns that describe people, the same row checks and messages, the same row
 accounting and the same conflict rule. Ids are the feed's own, so a batch sent twice (a
 retry) stores nothing twice.
@@ -28,6 +30,8 @@ from patrolgate.store.tables import AreaRow
 
 #: The fields a feed row carries (the allow-list of the feed).
 FEED_FIELDS = ("id", "time", "lat", "lon", "category")
+#: The optional field of the kind of place (empty for none).
+PLACE_FIELD = "place_type"
 #: Rows in one batch at most.
 MAX_BATCH = 10_000
 
@@ -43,19 +47,22 @@ class FeedIntake:
         self._areas_seen: tuple[int, str | None] | None = None
 
     def accept_csv(self, text: str, source: str) -> ImportReport:
-        """Store a CSV batch (header ``id,time,lat,lon,category``; other columns unread)."""
-        return self._accept(text, source)
+        """Store a CSV batch (header ``id,time,lat,lon,category``, ``place_type`` read when
+        the header has it; other columns unread)."""
+        header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+        return self._accept(text, source, places=PLACE_FIELD in (h.strip() for h in header))
 
     def accept_rows(self, rows: Iterable[Mapping[str, object]], source: str) -> ImportReport:
         """Store a batch of rows given as mappings of the feed's fields."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(FEED_FIELDS)
+        fields = (*FEED_FIELDS, PLACE_FIELD)
+        writer.writerow(fields)
         for row in rows:
-            writer.writerow(["" if row.get(f) is None else str(row.get(f)) for f in FEED_FIELDS])
-        return self._accept(buffer.getvalue(), source)
+            writer.writerow(["" if row.get(f) is None else str(row.get(f)) for f in fields])
+        return self._accept(buffer.getvalue(), source, places=True)
 
-    def _accept(self, text: str, source: str) -> ImportReport:
+    def _accept(self, text: str, source: str, *, places: bool) -> ImportReport:
         lines = text.count("\n") + (0 if text.endswith("\n") else 1)
         check_batch_size(lines - 1)
         layout = CsvLayout(
@@ -64,6 +71,7 @@ class FeedIntake:
             lon="lon",
             category="category",
             id="id",
+            place_type=PLACE_FIELD if places else None,
             timezone=self.timezone,
             source=source,
         )

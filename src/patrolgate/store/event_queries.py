@@ -58,11 +58,23 @@ def load_event_points(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> EventPoints:
-    """Located events (points only) in the study CRS, ordered by start time."""
+    """Located events (points only) in the study CRS, ordered by start time.
+
+    ``place`` is None when none of the events returned has a place type; otherwise each
+    event's place type (:data:`patrolgate.events.place_types.PLACE_TYPES`), with ``""``
+    for an event without one.
+    """
     where = EventFilter(categories=categories, start=start, end=end)
     crs = study_crs(database)
     query = (
-        select(EventRow.t_start, EventRow.t_end, EventRow.x, EventRow.y, EventRow.category)
+        select(
+            EventRow.t_start,
+            EventRow.t_end,
+            EventRow.x,
+            EventRow.y,
+            EventRow.category,
+            EventRow.place_type,
+        )
         .where(*where.clauses(), EventRow.x.is_not(None))
         .order_by(EventRow.t_start, EventRow.id)
     )
@@ -70,7 +82,8 @@ def load_event_points(
         rows = session.execute(query).all()
     if not rows:
         return EventPoints.empty(crs)
-    t_start, t_end, x, y, category = zip(*rows, strict=True)
+    t_start, t_end, x, y, category, place_type = zip(*rows, strict=True)
+    known = any(p is not None for p in place_type)
     return EventPoints(
         t_start=_datetimes(t_start),
         t_end=_datetimes(t_end),
@@ -78,6 +91,9 @@ def load_event_points(
         y=np.asarray(y, dtype=float),
         category=np.asarray(category, dtype=str),
         crs=crs,
+        place=np.asarray(["" if p is None else p for p in place_type], dtype=str)
+        if known
+        else None,
     )
 
 

@@ -33,11 +33,12 @@ EVENT_COLUMNS = (
     "ward_code",
     "lsoa_code",
     "district_code",
+    "place_type",
     "import_run_id",
 )
 #: What a source row says of an event, compared when its id is stored already (the area
 #: codes and projected points are PatrolGate's own, and follow the stored areas).
-COMPARED = ("source", "source_category", "t_start", "t_end", "lon", "lat")
+COMPARED = ("source", "source_category", "t_start", "t_end", "lon", "lat", "place_type")
 _COMPARED_INDEX = tuple(EVENT_COLUMNS.index(c) for c in COMPARED)
 #: The temporary table offered rows go into when some were not stored.
 INCOMING = "incoming_events"
@@ -89,7 +90,7 @@ def incoming_table(dialect: str) -> str:
     return (
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING} (row BIGINT, id {text}, "
         f"source {text}, source_category {text}, t_start BIGINT, t_end BIGINT, "
-        f"lon {floats}, lat {floats}){after}"
+        f"lon {floats}, lat {floats}, place_type {text}){after}"
     )
 
 

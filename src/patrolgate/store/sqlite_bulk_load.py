@@ -68,6 +68,7 @@ EVENT_SCHEMA = pa.schema(
         ("ward_code", pa.string()),
         ("lsoa_code", pa.string()),
         ("district_code", pa.string()),
+        ("place_type", pa.string()),
         ("row", pa.int64()),
     ]
 )

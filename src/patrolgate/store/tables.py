@@ -84,6 +84,8 @@ class EventRow(Base):
 
     ``x`` and ``y`` are metres in the study CRS (that of the areas, or of the import run).
     An event is located to a point when ``x`` is set, else to its borough when that is set.
+    ``place_type`` is the kind of place, from the closed list of
+    :data:`patrolgate.events.place_types.PLACE_TYPES` (None where the source has none).
     """
 
     __tablename__ = "events"
@@ -105,6 +107,7 @@ class EventRow(Base):
     ward_code: Mapped[str | None] = mapped_column(String(32))
     lsoa_code: Mapped[str | None] = mapped_column(String(32))
     district_code: Mapped[str | None] = mapped_column(String(32))
+    place_type: Mapped[str | None] = mapped_column(String(20))
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id"))
 
     # One secondary index only: every index slows the million-row bulk loads, and
