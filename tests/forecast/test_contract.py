@@ -133,6 +133,13 @@ def test_forecasts_concentrate_future_events(
 
 def test_the_default_model_is_registered() -> None:
     assert DEFAULT_MODEL in MODELS
+
+
+def test_every_model_is_described_in_plain_words() -> None:
+    from patrolgate.forecast.registry import SUMMARIES
+
+    assert set(SUMMARIES) == set(MODELS)
+    assert all(len(text) > 30 for text in SUMMARIES.values())
     with pytest.raises(ForecastError, match="unknown model"):
         make_model("crystal-ball")
 

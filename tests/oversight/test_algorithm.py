@@ -116,6 +116,7 @@ def test_the_record_shows_the_map_backtest_with_all_its_settings(
     assert "PAI 12.00" in accuracy["statement"]
     rationale = algorithm_record(database, settings)["tier_2"]["description_and_rationale"]
     assert rationale["model_in_use"] == "sepp"
+    assert rationale["model_in_plain_words"].startswith("a lasting background of violence")
     assert rationale["hyperparameters"] == {"training_days": 730.0}
     assert rationale["why_this_model"] == day["why"]
     stored = latest_backtest(database, "map:1d")

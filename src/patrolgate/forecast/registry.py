@@ -27,6 +27,24 @@ MODELS: dict[str, Callable[..., Forecaster]] = {
     "rhythm": PlaceRhythm,
 }
 
+#: Each model in plain words, for the public algorithm record.
+SUMMARIES: dict[str, str] = {
+    "naive": "counts of the events in each cell over the last three years",
+    "kde": "past events spread a little around where they happened, recent years counting more",
+    "prospective": "recent events within 400 m and eight weeks, nearer and newer ones "
+    "counting more",
+    "sepp": "a lasting background of violence plus short-lived repeats near recent events",
+    "seasonal": "separate patterns for weekday and weekend shifts, scaled by the time of week "
+    "and of year",
+    "rhythm": "where violence happened at each kind of place (street, home, school, park, "
+    "...), times how busy each kind of place is at that time of the week and of the year, "
+    "plus the last fortnight's events",
+    "ensemble": "a weighted mix of several of these models, the weights fitted on the "
+    "months before",
+    "learned": "gradient-boosted trees learning a correction to the repeat-violence model "
+    "from many measures of each cell's history",
+}
+
 #: The model used when none is named: the one the held-out Chicago test chooses (the best
 #: PAI at 5 % among models that beat counts within the time budget; see
 #: :func:`patrolgate.forecast.results.choose_default` and docs/forecasting.md), not the most

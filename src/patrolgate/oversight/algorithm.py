@@ -19,6 +19,7 @@ from patrolgate.audit import canonical
 from patrolgate.errors import InvalidInput
 from patrolgate.events.taxonomy import CATEGORIES, SERIOUS_VIOLENCE
 from patrolgate.forecast import DEFAULT_MODEL, make_model
+from patrolgate.forecast.registry import SUMMARIES
 from patrolgate.forecast.results import BASELINE, why_sentence
 from patrolgate.policy import load_profile, load_retention, shipped_profile_names
 from patrolgate.settings import Settings
@@ -374,6 +375,7 @@ def _build_record(database: Database, settings: Settings) -> dict[str, Any]:
             },
             "description_and_rationale": {
                 "model_in_use": in_use,
+                "model_in_plain_words": SUMMARIES.get(in_use, in_use),
                 "why_this_model": day["why"] if day else NO_RECORD_STATEMENT,
                 "hyperparameters": params,
                 "cell_size_m": settings.cell_size,

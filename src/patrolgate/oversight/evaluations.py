@@ -56,12 +56,14 @@ def is_ended(deployment: StoredDeployment, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Study:
-    """The study area's grid and projection, the categories counted, the data's last day."""
+    """The study area's grid and projection, the categories counted, the data's last day,
+    and the force's clock (whose hours and days the forecast models read)."""
 
     grid: Grid
     projection: Projection
     categories: frozenset[Category] | None
     data_until: np.datetime64 | None
+    timezone: str = "UTC"
 
 
 def effective_end(deployment: StoredDeployment, now: datetime) -> datetime:
@@ -96,16 +98,18 @@ def load_study(database: Database, settings: Settings, category: str | None) -> 
     grid = Grid.from_polygon(areas.union(), crs=crs, cell_size=settings.cell_size)
     _, last = date_range(database, EventFilter(categories=categories))
     until = None if last is None else _utc64(last.replace(tzinfo=last.tzinfo or UTC))
-    return Study(grid, Projection(crs), categories, until)
+    return Study(grid, Projection(crs), categories, until, settings.timezone)
 
 
-def _forecast(model: str, events: EventPoints, grid: Grid, area: DeploymentArea) -> Forecast | None:
+def _forecast(
+    model: str, events: EventPoints, study: Study, area: DeploymentArea
+) -> Forecast | None:
     if model == "none":
         return None
     known = events.subset(events.t_end <= area.start)
     if len(known) == 0:
         return None
-    fitted = make_model(model).fit(known, grid)
+    fitted = make_model(model, timezone=study.timezone).fit(known, study.grid)
     days = float((area.end - area.start) / np.timedelta64(86_400, "s"))
     return fitted.predict(area.start, days, events=known)
 
@@ -152,7 +156,7 @@ def evaluate_one(
         events,
         study.grid,
         design,
-        forecast=_forecast(model, events, study.grid, area),
+        forecast=_forecast(model, events, study, area),
         avoid=avoid,
         data_until=until,
     )

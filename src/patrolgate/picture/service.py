@@ -376,7 +376,8 @@ class Picture:
         if len(events) == 0:
             return None
         name, params = self.model_for(window)
-        model = make_model(name, timezone=self.settings.timezone, **params)
+        # The recorded parameters of a zoned model hold its time zone: the force's.
+        model = make_model(name, **{**params, "timezone": self.settings.timezone})
         model.fit(events, study.grid)
         result = model.predict(start, end - start)
         grid = study.grid
