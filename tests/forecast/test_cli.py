@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,58 @@ def test_bad_options_exit_with_invalid_input(home: Path, monkeypatch: pytest.Mon
     assert invoke("forecast", "--model", "crystal-ball", "--at", "2018-06-01")[0] == 2
     assert invoke("forecast", "--window", "soon", "--at", "2018-06-01")[0] == 2
     assert invoke("backtest", "--category", "nonsense")[0] == 2
+
+
+CHICAGO = SHIPPED_DATA / "chicago"
+
+
+def test_place_types_imported_from_a_city_shape_the_default_forecast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chicago imported with ``--place-column loc_cat``: the default model learns each kind
+    of place's rhythm, so the cell with the most school assaults ranks far lower on a
+    Sunday in the summer holidays than on a Wednesday in term."""
+    monkeypatch.setenv("PATROLGATE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PATROLGATE_DATABASE_URL", raising=False)
+    with gzip.open(CHICAGO / "chicago_aggravated_assaults_2010-2017.csv.gz", "rt") as handle:
+        rows = list(csv.DictReader(handle))
+    kept = [r for r in rows if "2014-01-01" <= r["date"] < "2016-10-01" and r["longitude"]]
+    source = tmp_path / "chicago-2014-2016.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    code, _, err = invoke(
+        "areas", "import", str(CHICAGO / "chicago_police_districts_2018.geojson.gz"),
+        "--level", "district", "--code-field", "district", "--name-field", "description",
+    )  # fmt: skip
+    assert code == 0, err
+    code, _, err = invoke(
+        "import", "csv", str(source), "--time", "date", "--lat", "latitude",
+        "--lon", "longitude", "--category-value", "aggravated assault",
+        "--time-format", "%Y-%m-%d %H:%M", "--timezone", "America/Chicago",
+        "--place-column", "loc_cat",
+    )  # fmt: skip
+    assert code == 0, err
+    monkeypatch.setenv("PATROLGATE_TIMEZONE", "America/Chicago")
+    schools = Counter((r["longitude"], r["latitude"]) for r in kept if r["loc_cat"] == "education")
+    (lon, lat), _ = schools.most_common(1)[0]
+
+    def rank_of_the_school(at: str) -> tuple[int, dict[str, object]]:
+        code, out, err = invoke(
+            "forecast", "--window", "1d", "--at", at, "--cell", "500", "--top", "1",
+            "--category", "all", "--format", "json",
+        )  # fmt: skip
+        assert code == 0, err
+        document = json.loads(out)
+        nearest = min(
+            document["cells"],
+            key=lambda c: (c["lon"] - float(lon)) ** 2 + (c["lat"] - float(lat)) ** 2,
+        )
+        return int(nearest["rank"]), document
+
+    term, document = rank_of_the_school("2016-09-14T00:00")  # a Wednesday in term
+    holiday, _ = rank_of_the_school("2016-07-17T00:00")  # a Sunday in the holidays
+    assert document["model"] == "rhythm"
+    assert "education" in document["place_types"] and "street" in document["place_types"]
+    assert holiday > 3 * term, (term, holiday)

@@ -209,6 +209,9 @@ def forecast_command(
         "expected_in_top": round(float(result.expected[chosen].sum()), 4),
         "trained_on_events": len(events),
     }
+    places = getattr(fitted_model, "places_", None)
+    if places is not None:  # the kinds of place whose rhythms the model learnt
+        summary["place_types"] = [p for p in places if p]
     triggering = getattr(fitted_model, "triggering_", None)
     if triggering is not None:
         summary["triggering"] = dict(vars(triggering))
