@@ -160,3 +160,43 @@ def test_the_local_calendar_crosses_clock_changes() -> None:
     )
     assert how.tolist() == [6 * 24 + 1, 6 * 24 + 3]
     assert doy.tolist() == [72, 72]
+
+
+def test_a_one_day_lookback_forecasts_from_the_last_day_alone(
+    chicago: tuple[EventPoints, Grid],
+) -> None:
+    """An absurdly short lookback still gives a finite forecast, of about the last day's
+    events, a year later too (the long-run part is fitted, not refitted on predict)."""
+    events, grid = chicago
+    training = events.subset(events.t_end <= FIT_END)
+    model = make_model("rhythm", timezone=ZONE, lookback_days=1.0, recent_share=0.0)
+    model.fit(training, grid)
+    last_day = training.subset(training.t_end > FIT_END - np.timedelta64(1, "D"))
+    forecast = model.predict(FIT_END + np.timedelta64(400, "D"), 1.0, training)
+    assert np.isfinite(forecast.expected).all()
+    assert 0.3 * len(last_day) < forecast.expected.sum() < 3 * len(last_day)
+
+
+def test_one_kind_of_place_only_and_odd_labels(chicago: tuple[EventPoints, Grid]) -> None:
+    """Whatever the labels (the store keeps them to a closed list; the library does not
+    care), one label gives one rhythm and a forecast like the unlabelled one."""
+    events, grid = chicago
+    training = events.subset(events.t_end <= FIT_END)
+
+    def labelled(label: str) -> EventPoints:
+        return EventPoints(
+            t_start=training.t_start,
+            t_end=training.t_end,
+            x=training.x,
+            y=training.y,
+            category=training.category,
+            crs=training.crs,
+            place=np.full(len(training), label),
+        )
+
+    odd = make_model("rhythm", timezone=ZONE).fit(labelled("ünïcode 🏫 " * 50), grid)
+    plain = make_model("rhythm", timezone=ZONE).fit(labelled("street"), grid)
+    assert len(odd.places_) == 1  # type: ignore[attr-defined]
+    np.testing.assert_allclose(
+        odd.predict(FIT_END, 1.0).expected, plain.predict(FIT_END, 1.0).expected
+    )
