@@ -119,18 +119,35 @@ def _day_record(picture: Picture) -> dict[str, Any]:
     return found
 
 
-def _with_winner(document: dict[str, Any], low: float) -> dict[str, Any]:
-    """The recorded day backtest made to say that sepp won with an interval from ``low``."""
+def _with_winner(document: dict[str, Any], low: float, winner: str = "sepp") -> dict[str, Any]:
+    """The recorded day backtest made to say that ``winner`` won with an interval from
+    ``low``."""
     changed = copy.deepcopy(document)
     for key in ("id", "recorded_at", "sha256", "purpose"):
         changed.pop(key, None)
     changed["comparison"] = {
         **changed["comparison"],
-        "winner": "sepp",
+        "winner": winner,
         "margin": {"estimate": low + 0.5, "low": low, "high": low + 1.0, "level": 0.95},
         "beats_baseline": low > 0,
     }
     return changed
+
+
+def test_the_map_says_which_kinds_of_place_its_model_read(
+    recorded: Database, tmp_path: Path
+) -> None:
+    """The place-type rhythm on data.police.uk events, which record no kind of place: the
+    map says so rather than implying schools and parks were read."""
+    settings = _settings(tmp_path)
+    picture = _picture(recorded, settings)
+    day = _with_winner(_day_record(picture), 0.3, winner="rhythm")
+    day["settings"]["models"]["rhythm"] = {"timezone": settings.timezone}
+    record_backtest(recorded, day, DEMO_DAY, "map:1d")
+    properties = picture.forecast_geojson(MapWindow.DAY)["properties"]
+    assert properties["model"] == "rhythm" and properties["status"] == "forecast"
+    assert properties["model_summary"].startswith("where violence happened at each kind")
+    assert properties["place_types"] == []
 
 
 def test_the_baseline_gate_both_ways(recorded: Database, tmp_path: Path) -> None:
@@ -143,11 +160,14 @@ def test_the_baseline_gate_both_ways(recorded: Database, tmp_path: Path) -> None
     assert picture.model_for(MapWindow.DAY)[0] == "sepp"
     properties = picture.forecast_geojson(MapWindow.DAY)["properties"]
     assert properties["model"] == "sepp" and properties["gate"] is None
+    assert properties["model_summary"].startswith("a lasting background of violence")
     record_backtest(database, _with_winner(day, -0.1), DEMO_DAY + timedelta(seconds=1), "map:1d")
     picture.refresh()  # the service drops its fitted forecasts after a refresh
     assert picture.model_for(MapWindow.DAY)[0] == "naive"
     properties = picture.forecast_geojson(MapWindow.DAY)["properties"]
     assert properties["model"] == "naive"
+    assert properties["model_summary"].startswith("counts of the events in each cell")
+    assert properties["place_types"] is None  # counts read no kinds of place
     assert properties["gate"] == "The model no longer beats the baseline; showing counts."
 
 

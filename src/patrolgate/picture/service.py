@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from patrolgate.errors import InvalidInput
 from patrolgate.events.taxonomy import SERIOUS_VIOLENCE
 from patrolgate.forecast import Forecaster, make_model
+from patrolgate.forecast.registry import SUMMARIES
 from patrolgate.geo.projection import Projection
 from patrolgate.oversight.algorithm import (
     algorithm_record,
@@ -67,6 +68,13 @@ class FittedPicture:
     top: NDArray[np.int64]
     trained_on: int
     geojson: dict[str, Any]
+
+
+def _place_types(fitted: FittedPicture | None) -> list[str] | None:
+    """The kinds of place whose rhythms the fitted model learnt (``[]``: none recorded in
+    the events), or ``None`` for a model that reads no place types."""
+    places = None if fitted is None else getattr(fitted.model, "places_", None)
+    return None if places is None else [str(p) for p in places if p]
 
 
 @dataclass(frozen=True)
@@ -446,6 +454,8 @@ class Picture:
             "status": "refused" if refused else ("forecast" if fitted else "no forecast"),
             "message": refused,
             "model": name,
+            "model_summary": SUMMARIES.get(name),
+            "place_types": _place_types(fitted),
             "gate": accuracy.get("gate_statement"),
             "window": window.value,
             "window_title": TITLES[window],

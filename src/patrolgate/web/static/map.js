@@ -96,7 +96,11 @@
     var a = props.accuracy || {};
     var dl = document.createElement("dl");
     function row(k, v) { dl.appendChild(text("dt", k)); dl.appendChild(text("dd", v)); }
-    row("Model", props.model);
+    row("Model", props.model + (props.model_summary ? ": " + props.model_summary : ""));
+    if (props.place_types) {
+      row("Kinds of place", props.place_types.length ? props.place_types.join(", ") :
+        "none recorded in these events, so one rhythm for all of them");
+    }
     if (a.measured) {
       var gain = a.pai_minus_baseline;
       row("Measured accuracy", "hit rate " + pct(a.hit_rate) + " in the top " + pct(a.coverage) + " (three-year counts: " + pct(a.baseline_hit_rate) + ")");
