@@ -7,7 +7,8 @@ import pytest
 
 from patrolgate.events.points import EventPoints
 from patrolgate.forecast import ForecastError, make_model
-from patrolgate.forecast.rhythm import PlaceRhythm, local_calendar
+from patrolgate.forecast.rhythm import PlaceRhythm
+from patrolgate.forecast.seasonal import local_calendar
 from patrolgate.geo.grid import Grid
 
 ZONE = "America/Chicago"
@@ -21,6 +22,19 @@ def fitted(chicago: tuple[EventPoints, Grid]) -> PlaceRhythm:
     model = make_model("rhythm", timezone=ZONE)
     assert isinstance(model, PlaceRhythm)
     return model.fit(events.subset(events.t_end <= FIT_END), grid)
+
+
+def _placed(events: EventPoints, place: np.ndarray | None) -> EventPoints:
+    """The same events with other place types (``None``: none recorded)."""
+    return EventPoints(
+        t_start=events.t_start,
+        t_end=events.t_end,
+        x=events.x,
+        y=events.y,
+        category=events.category,
+        crs=events.crs,
+        place=place,
+    )
 
 
 def _day(model: PlaceRhythm, local_date: str) -> np.ndarray:
@@ -87,14 +101,7 @@ def test_without_place_types_it_ranks_like_the_kernel_density(
     """One place type and no recent share: the long-run density, the KDE's ranking."""
     events, grid = chicago
     training = events.subset(events.t_end <= FIT_END)
-    unplaced = EventPoints(
-        t_start=training.t_start,
-        t_end=training.t_end,
-        x=training.x,
-        y=training.y,
-        category=training.category,
-        crs=training.crs,
-    )
+    unplaced = _placed(training, None)
     rhythm = make_model("rhythm", timezone=ZONE, recent_share=0.0).fit(unplaced, grid)
     kde = make_model("kde").fit(unplaced, grid)
     ours = rhythm.predict(FIT_END, 1.0).expected
@@ -184,15 +191,7 @@ def test_one_kind_of_place_only_and_odd_labels(chicago: tuple[EventPoints, Grid]
     training = events.subset(events.t_end <= FIT_END)
 
     def labelled(label: str) -> EventPoints:
-        return EventPoints(
-            t_start=training.t_start,
-            t_end=training.t_end,
-            x=training.x,
-            y=training.y,
-            category=training.category,
-            crs=training.crs,
-            place=np.full(len(training), label),
-        )
+        return _placed(training, np.full(len(training), label))
 
     odd = make_model("rhythm", timezone=ZONE).fit(labelled("ünïcode 🏫 " * 50), grid)
     plain = make_model("rhythm", timezone=ZONE).fit(labelled("street"), grid)

@@ -16,7 +16,6 @@ long-run kernel density blended with the recent one.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -26,6 +25,7 @@ from scipy.ndimage import gaussian_filter1d
 from patrolgate.forecast import _raster
 from patrolgate.forecast._base import Forecaster, ForecastError, require_positive
 from patrolgate.forecast._events import PreparedEvents, fraction_within, mean_decay
+from patrolgate.forecast.seasonal import hours_of_window, local_calendar
 
 HOURS_PER_WEEK = 168
 #: Days of the year (a leap year's 366).
@@ -34,29 +34,6 @@ DAYS_PER_YEAR = 366
 _PRECISE_DAYS = 1.0 / 24.0
 #: The place type of events whose source records none.
 UNRECORDED = ""
-
-
-def local_calendar(
-    days: NDArray[np.float64], zone: ZoneInfo
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Local hour of the week (Monday 00:00 is 0) and day of the year (0–365) of UTC times.
-
-    Parameters
-    ----------
-    days : ndarray
-        Times in days since 1970-01-01 UTC.
-    zone : ZoneInfo
-        The local clock.
-    """
-    hours = np.floor(np.asarray(days, dtype=np.float64) * 24.0).astype(np.int64)
-    unique, inverse = np.unique(hours, return_inverse=True)
-    how = np.empty(len(unique), dtype=np.int64)
-    doy = np.empty(len(unique), dtype=np.int64)
-    for k, hour in enumerate(unique.tolist()):
-        moment = datetime.fromtimestamp(hour * 3600, tz=UTC).astimezone(zone)
-        how[k] = moment.weekday() * 24 + moment.hour
-        doy[k] = moment.timetuple().tm_yday - 1
-    return how[inverse.ravel()], doy[inverse.ravel()]
 
 
 class PlaceRhythm(Forecaster):
@@ -234,14 +211,8 @@ class PlaceRhythm(Forecaster):
     def window_weights(self, origin: float, length: float) -> NDArray[np.float64]:
         """Each place type's expected events per unit of its daily density in the window."""
         self._check_fitted()
-        zone = ZoneInfo(self.timezone)
-        first = np.floor(origin * 24.0)
-        last = np.ceil((origin + length) * 24.0)
-        hours = np.arange(first, last) / 24.0
-        overlap = np.clip(
-            np.minimum(hours + 1 / 24, origin + length) - np.maximum(hours, origin), 0.0, None
-        )
-        how, doy = local_calendar(hours + 1e-6, zone)
+        hours, overlap = hours_of_window(origin, length)
+        how, doy = local_calendar(hours + 1e-6, ZoneInfo(self.timezone))
         per_hour = self.hour_profile_[:, how] * self.year_profile_[:, doy]
         return np.asarray(per_hour @ overlap, dtype=np.float64)
 

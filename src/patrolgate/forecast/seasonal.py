@@ -26,15 +26,46 @@ def _class_of_hour(hour_of_week: NDArray[np.int64]) -> NDArray[np.int64]:
     return classes
 
 
-def local_hour_of_week(days: NDArray[np.float64], zone: ZoneInfo) -> NDArray[np.int64]:
-    """Local hour of the week (Monday 00:00 is 0) of each UTC time in days since 1970."""
-    hours = np.floor(np.asarray(days) * 24.0).astype(np.int64)
+def local_calendar(
+    days: NDArray[np.float64], zone: ZoneInfo
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Local hour of the week (Monday 00:00 is 0) and day of the year (0–365) of UTC times.
+
+    Parameters
+    ----------
+    days : ndarray
+        Times in days since 1970-01-01 UTC.
+    zone : ZoneInfo
+        The local clock.
+    """
+    hours = np.floor(np.asarray(days, dtype=np.float64) * 24.0).astype(np.int64)
     unique, inverse = np.unique(hours, return_inverse=True)
-    local = np.empty(len(unique), dtype=np.int64)
+    how = np.empty(len(unique), dtype=np.int64)
+    doy = np.empty(len(unique), dtype=np.int64)
     for k, hour in enumerate(unique.tolist()):
         moment = datetime.fromtimestamp(hour * 3600, tz=UTC).astimezone(zone)
-        local[k] = moment.weekday() * 24 + moment.hour
-    return local[inverse.ravel()]
+        how[k] = moment.weekday() * 24 + moment.hour
+        doy[k] = moment.timetuple().tm_yday - 1
+    return how[inverse.ravel()], doy[inverse.ravel()]
+
+
+def local_hour_of_week(days: NDArray[np.float64], zone: ZoneInfo) -> NDArray[np.int64]:
+    """Local hour of the week (Monday 00:00 is 0) of each UTC time in days since 1970."""
+    return local_calendar(days, zone)[0]
+
+
+def hours_of_window(
+    origin: float, length: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The whole UTC hours a window ``[origin, origin + length)`` touches (days since 1970,
+    each hour's start) and the share of each inside the window, in days."""
+    first = np.floor(origin * 24.0)
+    last = np.ceil((origin + length) * 24.0)
+    hours = np.arange(first, last) / 24.0
+    overlap = np.clip(
+        np.minimum(hours + 1 / 24, origin + length) - np.maximum(hours, origin), 0.0, None
+    )
+    return hours, overlap
 
 
 class Seasonal(Forecaster):
@@ -156,12 +187,7 @@ class Seasonal(Forecaster):
         self, history: PreparedEvents, origin: float, length: float
     ) -> NDArray[np.float64]:
         zone = ZoneInfo(self.timezone)
-        first = np.floor(origin * 24.0)
-        last = np.ceil((origin + length) * 24.0)
-        hours = np.arange(first, last) / 24.0
-        overlap = np.clip(
-            np.minimum(hours + 1 / 24, origin + length) - np.maximum(hours, origin), 0.0, None
-        )
+        hours, overlap = hours_of_window(origin, length)
         how = local_hour_of_week(hours + 1e-6, zone)
         months = ((hours * SECONDS_PER_DAY).astype("datetime64[s]").astype("datetime64[M]")).astype(
             np.int64
